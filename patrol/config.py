@@ -1,0 +1,116 @@
+"""Settings, resolved in one place: argument -> environment variable -> config file -> default.
+
+The config file is ``$PATROL_CONFIG`` or ``./patrol.yml`` when present, a YAML mapping of the
+keys below (``db``, ``home``, ``forks`` …).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+
+from patrol.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Parameter(Generic[T]):
+    """One setting: its file key, environment variable, type conversion and default."""
+
+    key: str
+    env: str
+    convert: Callable[[Any], T]
+    default: Callable[[Settings], T]
+
+    def resolve(self, arg: Any, file: Mapping[str, Any], partial: Settings) -> T:
+        for source, value in (("argument", arg), (self.env, os.environ.get(self.env)), ("file", file.get(self.key))):
+            if value is None or value == "":
+                continue
+            try:
+                return self.convert(value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"setting {self.key!r} from {source}: {exc}", key=self.key) from exc
+        return self.default(partial)
+
+
+def _positive_int(value: Any) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"expected a whole number >= 1, got {value!r}")
+    return number
+
+
+def _positive_float(value: Any) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError(f"expected a number > 0, got {value!r}")
+    return number
+
+
+@dataclass
+class Settings:
+    """Resolved settings. ``home`` holds the default SQLite store, run artifacts and the lab state."""
+
+    home: Path = Path(".patrol")
+    db_url: str = ""
+    forks: int = 50
+    connect_timeout: float = 10.0
+    command_timeout: float = 30.0
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def lab_dir(self) -> Path:
+        return self.home / "lab"
+
+
+def _db_url(value: Any) -> str:
+    text = str(value)
+    return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+PARAMETERS: dict[str, Parameter[Any]] = {
+    "home": Parameter("home", "PATROL_HOME", lambda v: Path(str(v)).expanduser(), lambda s: Path(".patrol")),
+    "db_url": Parameter("db", "PATROL_DB", _db_url, lambda s: _db_url(s.home / "patrol.db")),
+    "forks": Parameter("forks", "PATROL_FORKS", _positive_int, lambda s: 50),
+    "connect_timeout": Parameter("connect_timeout", "PATROL_CONNECT_TIMEOUT", _positive_float, lambda s: 10.0),
+    "command_timeout": Parameter("command_timeout", "PATROL_COMMAND_TIMEOUT", _positive_float, lambda s: 30.0),
+}
+
+
+def _read_file() -> dict[str, Any]:
+    path = Path(os.environ.get("PATROL_CONFIG", "patrol.yml"))
+    if not path.is_file():
+        if "PATROL_CONFIG" in os.environ:
+            raise ConfigError(f"PATROL_CONFIG names {path}, which does not exist", key="PATROL_CONFIG")
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}", key=str(path)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings, got {type(data).__name__}", key=str(path))
+    unknown = set(data) - {p.key for p in PARAMETERS.values()}
+    if unknown:
+        known = ", ".join(sorted(p.key for p in PARAMETERS.values()))
+        raise ConfigError(f"{path}: unknown setting(s) {sorted(unknown)}; known: {known}", key=str(path))
+    return data
+
+
+def load_settings(**args: Any) -> Settings:
+    """Resolve every setting; ``args`` are CLI values (``None`` = not given)."""
+    file = _read_file()
+    settings = Settings()
+    for attr, param in PARAMETERS.items():  # order matters: db default depends on home
+        setattr(settings, attr, param.resolve(args.get(attr), file, settings))
+    return settings

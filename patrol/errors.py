@@ -1,0 +1,140 @@
+"""The one exception hierarchy of patrol.
+
+Every error patrol raises on purpose derives from :class:`PatrolError` and carries the
+object it is about, so the CLI can print a message that names the file, host or key and
+says how to fix it::
+
+    PatrolError
+    ├── ConfigError            settings (env, file, argument) that cannot be used
+    ├── InventoryError         inventory that does not parse or a host that cannot be resolved
+    │   └── HostConfigError    one host: missing/unknown platform, missing credential (.host)
+    ├── ProfileError           inspection profile YAML that is malformed (.path, .check_id, .key)
+    ├── PluginError            an entry-point plugin that cannot be loaded (.group, .name)
+    ├── StoreError             the snapshot store (bad URL, schema newer than this code)
+    │   └── NotFoundError      a run, host or object that does not exist (.what, .key)
+    ├── CollectError           raised inside collectors, turned into a host result, never escapes a run
+    │   ├── UnreachableError   connection refused / no route / DNS
+    │   ├── AuthError          credentials rejected
+    │   ├── CollectTimeout     connect or read timeout, session hung mid-output
+    │   └── ParseError         output that does not parse
+    ├── LabError               the emulated lab could not start or stop
+    └── ReportError            a report that cannot be rendered
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "CollectError",
+    "CollectTimeout",
+    "ConfigError",
+    "HostConfigError",
+    "InventoryError",
+    "LabError",
+    "NotFoundError",
+    "ParseError",
+    "PatrolError",
+    "PluginError",
+    "ProfileError",
+    "ReportError",
+    "StoreError",
+    "UnreachableError",
+]
+
+
+class PatrolError(Exception):
+    """Root of every error patrol raises on purpose."""
+
+
+class ConfigError(PatrolError):
+    """A setting that cannot be used; ``key`` names it."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class InventoryError(PatrolError):
+    """An inventory that cannot be read; ``source`` names the file or directory."""
+
+    def __init__(self, message: str, source: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class HostConfigError(InventoryError):
+    """One host's inventory entry cannot be used; ``host`` and ``key`` name it."""
+
+    def __init__(self, host: str, key: str, message: str, source: str | None = None) -> None:
+        super().__init__(f"host {host!r}: {key}: {message}", source)
+        self.host = host
+        self.key = key
+
+
+class ProfileError(PatrolError):
+    """A malformed inspection profile; names file, check id and key."""
+
+    def __init__(
+        self, path: str, message: str, check_id: str | None = None, key: str | None = None
+    ) -> None:
+        where = path + (f": check {check_id!r}" if check_id else "") + (f": key {key!r}" if key else "")
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.check_id = check_id
+        self.key = key
+
+
+class PluginError(PatrolError):
+    """An entry-point plugin that cannot be found or loaded."""
+
+    def __init__(self, group: str, name: str, message: str) -> None:
+        super().__init__(f"plugin {group}:{name}: {message}")
+        self.group = group
+        self.name = name
+
+
+class StoreError(PatrolError):
+    """The snapshot store cannot be used."""
+
+
+class NotFoundError(StoreError):
+    """A run, host or object that is not in the store."""
+
+    def __init__(self, what: str, key: str, hint: str = "") -> None:
+        super().__init__(f"no {what} {key!r}" + (f": {hint}" if hint else ""))
+        self.what = what
+        self.key = key
+
+
+class CollectError(PatrolError):
+    """A per-host collection failure. Collectors raise it; the run records it as data."""
+
+    kind = "error"
+
+    def __init__(self, host: str, message: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
+class UnreachableError(CollectError):
+    kind = "unreachable"
+
+
+class AuthError(CollectError):
+    kind = "auth_failed"
+
+
+class CollectTimeout(CollectError):
+    kind = "timeout"
+
+
+class ParseError(CollectError):
+    kind = "parse_error"
+
+
+class LabError(PatrolError):
+    """The emulated lab could not be started, stopped or queried."""
+
+
+class ReportError(PatrolError):
+    """A report that cannot be rendered (bad format, missing template)."""
