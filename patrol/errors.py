@@ -74,9 +74,7 @@ class HostConfigError(InventoryError):
 class ProfileError(PatrolError):
     """A malformed inspection profile; names file, check id and key."""
 
-    def __init__(
-        self, path: str, message: str, check_id: str | None = None, key: str | None = None
-    ) -> None:
+    def __init__(self, path: str, message: str, check_id: str | None = None, key: str | None = None) -> None:
         where = path + (f": check {check_id!r}" if check_id else "") + (f": key {key!r}" if key else "")
         super().__init__(f"{where}: {message}")
         self.path = path

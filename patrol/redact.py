@@ -26,8 +26,16 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?im)^(\s*snmp-agent\s+community\s+(?:read|write)\s+(?:cipher\s+)?)\S+"), r"\1" + MASK),
     (re.compile(r"(?im)^(\s*snmp-server\s+host\s+\S+(?:\s+(?:version\s+\S+|traps|informs))*\s+)\S+"), r"\1" + MASK),
     # TACACS/RADIUS/NTP authentication keys, pre-shared keys
-    (re.compile(r"(?im)(\b(?:key|pre-shared-key|authentication-key)(?:\s+\d{1,2})?\s+)(?!<redacted>)(?!\d{1,2}\s)\S+"), r"\1" + MASK),
-    (re.compile(r"(?im)(\b(?:local-user\s+\S+\s+password\s+(?:cipher|irreversible-cipher|simple)\s+))\S+"), r"\1" + MASK),
+    (
+        re.compile(
+            r"(?im)(\b(?:key|pre-shared-key|authentication-key)(?:\s+\d{1,2})?\s+)(?!<redacted>)(?!\d{1,2}\s)\S+"
+        ),
+        r"\1" + MASK,
+    ),
+    (
+        re.compile(r"(?im)(\b(?:local-user\s+\S+\s+password\s+(?:cipher|irreversible-cipher|simple)\s+))\S+"),
+        r"\1" + MASK,
+    ),
     # Junos $9$ / $1$ / $6$ hashed strings, quoted or not
     (re.compile(r"\"?\$(?:9|1|5|6|8)\$[^\s\";]+\"?"), '"' + MASK + '"'),
     # API tokens / keys in key=value or key: value form

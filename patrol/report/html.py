@@ -1,0 +1,61 @@
+"""The HTML report: one self-contained file (inline CSS, no external URL, A4 print layout).
+
+Templates are Jinja2 with autoescaping ON and ``StrictUndefined``: device text (an interface
+description ``<script>…``) renders as text, and a template naming an unknown variable fails
+instead of printing nothing. Templates are looked up in the user's folder first
+(``template_dir`` argument, else ``$PATROL_TEMPLATES``), then in reports/templates/, so a
+customer's branding overrides ``report.html.j2`` (or just ``style.css.j2``) without a fork.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jinja2
+
+from patrol.errors import ReportError
+from patrol.models import Finding
+from patrol.paths import TEMPLATES_DIR
+from patrol.report.labels import labels
+from patrol.report.model import RunReport
+
+__all__ = ["TEMPLATE", "render_html", "template_environment"]
+
+TEMPLATE = "report.html.j2"
+
+
+def template_environment(template_dir: str | Path | None = None) -> jinja2.Environment:
+    """Loader order: ``template_dir`` (or ``$PATROL_TEMPLATES``), then the bundled templates."""
+    user = template_dir or os.environ.get("PATROL_TEMPLATES") or None
+    folders = [str(user)] if user else []
+    if user and not Path(user).is_dir():
+        raise ReportError(f"template folder {user} does not exist (set by argument or PATROL_TEMPLATES)")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*folders, str(TEMPLATES_DIR)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["dt"] = lambda value: value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    return env
+
+
+def _title(finding: Finding, lang: str) -> str:
+    return finding.title_zh if lang == "zh" else finding.title_en
+
+
+def render_html(report: RunReport, template_dir: str | Path | None = None) -> str:
+    """The report as one HTML document in ``report.lang``; :class:`ReportError` if a template fails."""
+    env = template_environment(template_dir)
+    try:
+        template = env.get_template(TEMPLATE)
+        return template.render(
+            report=report,
+            L=labels(report.lang),
+            title=lambda f: _title(f, report.lang),
+        )
+    except jinja2.TemplateError as exc:
+        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise ReportError(f"HTML template {TEMPLATE}{where}: {exc}") from exc

@@ -1,0 +1,134 @@
+"""Connecting to the store's database and migrating it.
+
+Any SQLAlchemy URL works (``sqlite:////var/lib/patrol/patrol.db``,
+``postgresql+psycopg://patrol@db/patrol``). SQLite gets WAL journaling (readers never block
+the writer), foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions so
+two processes writing at once wait for each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from patrol.errors import StoreError
+from patrol.models import utcnow
+from patrol.store.schema import MIGRATIONS, SCHEMA_VERSION, metadata, schema_version
+
+__all__ = ["BUSY_TIMEOUT_MS", "WRITE", "connect", "migrate", "reason", "safe_url"]
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 15_000
+#: Execution option that marks a connection's transactions as writes (SQLite: BEGIN IMMEDIATE).
+WRITE = "patrol_write"
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"store URL {url!r} is not a database URL: use a SQLite path like "
+            "sqlite:////var/lib/patrol/patrol.db or postgresql+psycopg://user@host/db"
+        ) from exc
+
+
+def _prepare_sqlite_file(parsed: URL) -> None:
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"store {path}: cannot create folder {path.parent}: {exc.strerror}") from exc
+
+
+def _sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+def reason(exc: SQLAlchemyError) -> str:
+    """The driver's own message when there is one (it names the file or server)."""
+    return str(getattr(exc, "orig", None) or exc).strip()
+
+
+def connect(url: str) -> Engine:
+    """An engine for ``url`` whose database is reachable; :class:`StoreError` otherwise."""
+    parsed = _parse(url)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite:
+        _prepare_sqlite_file(parsed)
+    try:
+        engine = create_engine(parsed, pool_pre_ping=not is_sqlite)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise StoreError(f"store {safe_url(parsed)}: unsupported database or driver not installed: {exc}") from exc
+    if is_sqlite:
+        _sqlite_events(engine)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"store {safe_url(parsed)}: cannot open the database: {reason(exc)}") from exc
+    return engine
+
+
+def _current_version(conn: Connection) -> int:
+    metadata.create_all(conn, tables=[schema_version])
+    versions = conn.execute(select(schema_version.c.version)).scalars().all()
+    return max(versions, default=0)
+
+
+def migrate(engine: Engine) -> int:
+    """Apply every pending migration; return the schema version. Refuses a newer database."""
+    where = safe_url(engine.url)
+    try:
+        with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            current = _current_version(conn)
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {where} has schema version {current}, newer than this patrol understands "
+                f"({SCHEMA_VERSION}): upgrade patrol, or point it at another database"
+            )
+        for version, description, step in MIGRATIONS:
+            if version > current:
+                _apply(engine, version, description, step)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"store {where}: migration failed: {reason(exc)}") from exc
+    return SCHEMA_VERSION
+
+
+def _apply(engine: Engine, version: int, description: str, step: Any) -> None:
+    with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        if _current_version(conn) >= version:  # another process migrated meanwhile
+            return
+        step(conn)
+        conn.execute(schema_version.insert().values(version=version, description=description, applied_at=utcnow()))
+    log.info("store %s migrated to schema version %d (%s)", safe_url(engine.url), version, description)

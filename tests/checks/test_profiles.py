@@ -1,0 +1,146 @@
+"""Profile loading: every malformed profile gets a message naming the file, check id, key and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from patrol.checks import load_profiles
+from patrol.errors import ProfileError
+from patrol.paths import PROFILES_DIR
+
+GOOD_CHECK = """\
+  - id: net.telnet.disabled
+    title: {en: Telnet disabled, zh: 已禁用 Telnet}
+    severity: critical
+    kind: equals
+    field: security.telnet_enabled
+    expect: false
+"""
+
+
+def profile(checks: str = GOOD_CHECK, head: str = "profile: test\n") -> str:
+    return head + "checks:\n" + checks
+
+
+def load_error(write_profile: Any, text: str) -> ProfileError:
+    path = write_profile(text)
+    with pytest.raises(ProfileError) as info:
+        load_profiles([path])
+    assert str(path) in str(info.value)
+    return info.value
+
+
+def test_good_profile_loads(write_profile: Any) -> None:
+    profiles = load_profiles([write_profile(profile())])
+    (check,) = profiles.checks
+    assert (check.id, check.severity.value, check.title_zh) == ("net.telnet.disabled", "critical", "已禁用 Telnet")
+
+
+def test_shipped_profiles_load() -> None:
+    profiles = load_profiles([PROFILES_DIR])
+    assert {p.name for p in profiles.profiles} == {
+        "network-baseline",
+        "security-baseline",
+        "host-baseline",
+        "storage-baseline",
+    }
+    assert len(profiles.checks) >= 30
+
+
+def test_unknown_kind_lists_known_kinds(write_profile: Any) -> None:
+    err = load_error(write_profile, profile(GOOD_CHECK.replace("kind: equals", "kind: equal")))
+    assert (err.check_id, err.key) == ("net.telnet.disabled", "kind")
+    assert "unknown kind 'equal'; known kinds: cert_days, config_line, equals, interface_state" in str(err)
+
+
+def test_unknown_kind_key_lists_allowed_keys(write_profile: Any) -> None:
+    err = load_error(write_profile, profile(GOOD_CHECK.replace("expect:", "expected:")))
+    assert (err.check_id, err.key) == ("net.telnet.disabled", "expected")
+    assert "unknown key; allowed keys:" in str(err) and "expect" in str(err)
+
+
+def test_missing_kind_key(write_profile: Any) -> None:
+    err = load_error(write_profile, profile(GOOD_CHECK.replace("    expect: false\n", "")))
+    assert (err.check_id, err.key) == ("net.telnet.disabled", "expect")
+    assert "required key is missing" in str(err)
+
+
+def test_missing_zh_title(write_profile: Any) -> None:
+    err = load_error(write_profile, profile(GOOD_CHECK.replace(", zh: 已禁用 Telnet", "")))
+    assert (err.check_id, err.key) == ("net.telnet.disabled", "title.zh")
+
+
+def test_bad_severity_says_what_is_allowed(write_profile: Any) -> None:
+    err = load_error(write_profile, profile(GOOD_CHECK.replace("critical", "high")))
+    assert err.key == "severity"
+    assert "'critical', 'urgent', 'normal' or 'other'" in str(err) and "'high'" in str(err)
+
+
+def test_bad_regex(write_profile: Any) -> None:
+    check = GOOD_CHECK.replace("kind: equals", "kind: config_line").replace(
+        "    field: security.telnet_enabled\n    expect: false\n", "    pattern: 'transport input (telnet'\n"
+    )
+    err = load_error(write_profile, profile(check))
+    assert err.key == "pattern" and "not a valid regular expression" in str(err)
+
+
+def test_bad_threshold_op(write_profile: Any) -> None:
+    check = GOOD_CHECK.replace("kind: equals", "kind: threshold").replace("expect: false", "op: '=<'\n    limit: 3")
+    err = load_error(write_profile, profile(check))
+    assert err.key == "op" and "'=<'" in str(err)
+
+
+def test_check_without_id(write_profile: Any) -> None:
+    err = load_error(write_profile, profile(GOOD_CHECK.replace("  - id: net.telnet.disabled\n    ", "  - ")))
+    assert err.key == "id" and "check #1 has no 'id'" in str(err)
+
+
+def test_bad_check_id(write_profile: Any) -> None:
+    err = load_error(write_profile, profile(GOOD_CHECK.replace("net.telnet.disabled", "Telnet Disabled")))
+    assert (err.check_id, err.key) == ("Telnet Disabled", "id")
+
+
+def test_duplicate_id_names_both_files(write_profile: Any) -> None:
+    first = write_profile(profile(), "a.yml")
+    second = write_profile(profile(head="profile: other\n"), "b.yml")
+    with pytest.raises(ProfileError) as info:
+        load_profiles([first.parent])
+    assert str(first) in str(info.value) and str(second) in str(info.value)
+    assert info.value.check_id == "net.telnet.disabled" and "rename one" in str(info.value)
+
+
+def test_yaml_syntax_error_gives_line(write_profile: Any) -> None:
+    err = load_error(write_profile, profile(GOOD_CHECK.replace("    severity: critical", "  severity: [critical")))
+    assert "line " in str(err) and "YAML syntax error" in str(err)
+
+
+def test_unknown_top_level_key_and_no_checks(write_profile: Any) -> None:
+    err = load_error(write_profile, "profile: x\nchecks: []\n")
+    assert err.key == "checks"
+    err = load_error(write_profile, profile(head="profile: x\napplies: {device_class: [network]}\n"))
+    assert err.key == "applies" and "allowed keys: applies_to, checks, description, profile" in str(err)
+
+
+def test_bad_applies_to_device_class(write_profile: Any) -> None:
+    check = GOOD_CHECK + "    applies_to: {device_class: [router]}\n"
+    err = load_error(write_profile, profile(check))
+    assert err.key == "applies_to.device_class" and "'network', 'security', 'host' or 'storage'" in str(err)
+
+
+def test_folder_skips_non_profiles_and_hidden_folders(write_profile: Any, tmp_path: Path) -> None:
+    write_profile(profile(), "net.yml")
+    write_profile("some_vars: 1\n", "vars.yml")
+    write_profile("profile: broken\n", ".cache/broken.yml")
+    write_profile("profile: broken\n", "_drafts/broken.yaml")
+    profiles = load_profiles([tmp_path])
+    assert [p.name for p in profiles.profiles] == ["test"]
+
+
+def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="does not exist"):
+        load_profiles([tmp_path / "nope"])
+    with pytest.raises(ProfileError, match="no inspection profiles found"):
+        load_profiles([tmp_path])
