@@ -237,7 +237,7 @@ def run(
                 summary = execute_run(obj.settings, prepared, store, ProgressObserver(bar))
         finally:
             signal.signal(signal.SIGTERM, previous)
-        _print_summary(summary)
+        _print_summary(summary, _domain_severity(store, summary.run_id))
         paths = [
             _write_report(store, summary.run_id, fmt, obj.settings.runs_dir / summary.run_id / f"report.{fmt}", lang)
             for fmt in ("html", "json")
@@ -249,11 +249,19 @@ def run(
         sys.exit(EXIT_FINDINGS)
 
 
+def _domain_severity(store: Store, run_id: str) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for finding in store.findings(run_id):
+        row = counts.setdefault(finding.domain.value, {})
+        row[finding.severity.value] = row.get(finding.severity.value, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def _worst(summary: RunSummary) -> int:
     return max((Severity(s).rank for s, n in summary.findings_by_severity.items() if n), default=-1)
 
 
-def _print_summary(summary: RunSummary) -> None:
+def _print_summary(summary: RunSummary, by_domain_severity: dict[str, dict[str, int]]) -> None:
     style = "green" if summary.status == RunStatus.COMPLETED else "red"
     out.print(
         f"run [bold]{summary.run_id}[/] [{style}]{summary.status.value}[/]  coverage "
@@ -266,15 +274,13 @@ def _print_summary(summary: RunSummary) -> None:
         for host, why in summary.gaps.items():
             gaps.add_row(host, why)
         out.print(gaps)
-    table = Table(title="findings", title_justify="left")
+    table = Table(title="findings by domain and priority", title_justify="left")
     table.add_column("domain")
     for sev in SEVERITIES:
-        table.add_column(sev, justify="right", style=SEVERITY_STYLE[sev])
-    by_domain = summary.findings_by_domain
-    table.add_row("all", *[str(summary.findings_by_severity.get(s, 0)) for s in SEVERITIES])
+        table.add_column(f"{sev} {Severity(sev).zh}", justify="right", style=SEVERITY_STYLE[sev])
+    for domain, counts in [*by_domain_severity.items(), ("all", summary.findings_by_severity)]:
+        table.add_row(domain, *[str(counts.get(s, 0)) for s in SEVERITIES])
     out.print(table)
-    if by_domain:
-        out.print("by domain: " + ", ".join(f"{d} {n}" for d, n in sorted(by_domain.items())))
 
 
 # --- history -----------------------------------------------------------------------------

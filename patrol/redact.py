@@ -16,32 +16,34 @@ __all__ = ["MASK", "redact_result", "redact_snapshot", "redact_text"]
 
 MASK = "<redacted>"
 
+# Words that introduce a secret, and the optional "type" token some vendors put between the
+# word and the value (IOS `secret 5`, VRP `cipher`, Junos `encrypted-password`).
+_WORDS = (
+    r"secret|password|passwd|encrypted-password|key|shared-key|pre-shared-key|authentication-key"
+    r"|phash|authpwd|privpwd|auth-password|priv-password|md5|sha|sha256|aes|aes128|des"
+)
+_TYPE = r"(?:\s+(?:\d{1,3}|cipher|irreversible-cipher|simple|hidden|encrypted|plaintext|0x))?"
+
 # (pattern, replacement) — group 1 is kept, the secret that follows is masked.
 _RULES: list[tuple[re.Pattern[str], str]] = [
-    # IOS/EOS/NX-OS/ASA: enable secret 5 $1$..., username x secret 9 $9$..., password 7 0822...
-    (re.compile(r"(?im)^(\s*(?:enable\s+)?(?:secret|password)(?:\s+level\s+\d+)?(?:\s+\d{1,2})?\s+)\S+"), r"\1" + MASK),
-    (re.compile(r"(?im)(\b(?:secret|password|passwd)(?:\s+\d{1,2})?\s+)(?!<redacted>)(?!\d{1,2}\s)\S+"), r"\1" + MASK),
-    # SNMP communities (IOS/EOS/ASA/VRP)
+    # PEM private keys first: their body must go whole
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), MASK),
+    # SNMP communities (IOS/EOS/ASA/NX-OS, VRP, trap hosts)
     (re.compile(r"(?im)^(\s*snmp-server\s+community\s+)\S+"), r"\1" + MASK),
     (re.compile(r"(?im)^(\s*snmp-agent\s+community\s+(?:read|write)\s+(?:cipher\s+)?)\S+"), r"\1" + MASK),
     (re.compile(r"(?im)^(\s*snmp-server\s+host\s+\S+(?:\s+(?:version\s+\S+|traps|informs))*\s+)\S+"), r"\1" + MASK),
-    # TACACS/RADIUS/NTP authentication keys, pre-shared keys
+    # <word> [type] <value>: enable secret 5 $1$…, username x secret 9 …, tacacs-server key 7 …,
+    # local-user x password irreversible-cipher …, shared-key cipher …, auth sha <key> priv aes <key>
     (
         re.compile(
-            r"(?im)(\b(?:key|pre-shared-key|authentication-key)(?:\s+\d{1,2})?\s+)(?!<redacted>)(?!\d{1,2}\s)\S+"
+            rf"(?im)(\b(?:{_WORDS}){_TYPE}\s+)(?!<redacted>)(?!(?:\d{{1,3}}|cipher|irreversible-cipher|md5|sha\d*|aes\d*|des)\s)[^\s;]+"
         ),
         r"\1" + MASK,
     ),
-    (
-        re.compile(r"(?im)(\b(?:local-user\s+\S+\s+password\s+(?:cipher|irreversible-cipher|simple)\s+))\S+"),
-        r"\1" + MASK,
-    ),
-    # Junos $9$ / $1$ / $6$ hashed strings, quoted or not
-    (re.compile(r"\"?\$(?:9|1|5|6|8)\$[^\s\";]+\"?"), '"' + MASK + '"'),
+    # Junos/Linux crypt strings anywhere ($1$, $5$, $6$, $9$, VRP $1a$), quoted or not
+    (re.compile(r"\"?\$(?:9|1|1a|5|6|8)\$[^\s\";]+\"?"), MASK),
     # API tokens / keys in key=value or key: value form
     (re.compile(r"(?i)\b((?:api[_-]?key|token|auth[_-]?token|community)\s*[=:]\s*)\S+"), r"\1" + MASK),
-    # PEM private keys
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), MASK),
 ]
 
 

@@ -42,14 +42,25 @@ class PatrolCLI:
 
     def __call__(self, *args: str, timeout: float = 300) -> Result:
         proc = subprocess.run(
-            [sys.executable, "-m", "patrol", *args], cwd=ROOT, env=self.env, capture_output=True,
-            text=True, timeout=timeout, check=False,
+            [sys.executable, "-m", "patrol", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "-m", "patrol", *args], cwd=ROOT, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "patrol", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
 
 @pytest.fixture

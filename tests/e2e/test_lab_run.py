@@ -33,7 +33,7 @@ def findings_json(cli: PatrolCLI, *args: str) -> list[dict[str, Any]]:
 
 
 def test_run_prints_coverage_counting_the_unreachable_host(lab_run: tuple[PatrolCLI, Result]) -> None:
-    cli, result = lab_run
+    _, result = lab_run
     assert result.code == 0, result.output
     total = 13
     inspected = total - 1 - (0 if IS_ROOT else len(SSH_HOSTS))
