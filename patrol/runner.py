@@ -24,11 +24,11 @@ from patrol.checks import ProfileSet, evaluate, findings_for, load_profiles
 from patrol.collect.base import CollectContext, Collector
 from patrol.config import Settings
 from patrol.inventory import Inventory, load_inventory
-from patrol.models import Host, HostResult, HostStatus, RunStatus, RunSummary, utcnow
+from patrol.models import CheckResult, Finding, Host, HostResult, HostStatus, RunStatus, RunSummary, utcnow
 from patrol.redact import redact_result, redact_text
 from patrol.store import Store
 
-__all__ = ["RunObserver", "RunRequest", "execute_run", "new_run_id", "prepare_run"]
+__all__ = ["RunObserver", "RunProcessor", "RunRequest", "execute_run", "load_processors", "new_run_id", "prepare_run"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,29 @@ class RunObserver(Protocol):
     def host_done(self, result: HostResult) -> None: ...
 
 
+class RunProcessor(Protocol):
+    """A later pipeline stage hooked into every run (entry-point group ``patrol.processors``).
+
+    ``host_done`` runs after a host's checks are evaluated and may return extra check results
+    and findings (drift against the baseline, for example); they are stored with the host's
+    own. ``run_done`` runs once the run is closed (tickets, notifications). A processor that
+    raises is logged and skipped: it never aborts the run or loses collected data.
+    """
+
+    name: str
+
+    def host_done(
+        self, store: Store, run_id: str, host: Host, result: HostResult
+    ) -> tuple[Sequence[CheckResult], Sequence[Finding]]: ...
+
+    def run_done(self, store: Store, run_id: str, status: RunStatus) -> None: ...
+
+
+def load_processors() -> list[RunProcessor]:
+    """Every registered processor, instantiated, in name order."""
+    return [plugins.load("patrol.processors", name)() for name in plugins.names("patrol.processors")]
+
+
 @dataclass
 class PreparedRun:
     """A run whose inputs are validated: nothing has been contacted yet."""
@@ -61,6 +84,7 @@ class PreparedRun:
     inventory: Inventory
     profiles: ProfileSet
     forks: int
+    processors: list[RunProcessor] = field(default_factory=list)
     run_id: str = field(default_factory=lambda: new_run_id())
 
 
@@ -81,7 +105,7 @@ def prepare_run(settings: Settings, request: RunRequest) -> PreparedRun:
     )
     for name in inventory.by_collector():
         plugins.load("patrol.collectors", name)  # a broken plugin stops the run before any connection
-    return PreparedRun(request, inventory, profiles, request.forks or settings.forks)
+    return PreparedRun(request, inventory, profiles, request.forks or settings.forks, load_processors())
 
 
 def execute_run(
@@ -135,7 +159,16 @@ def execute_run(
         if ctx.cancel.is_set() and status is RunStatus.COMPLETED:
             status, error = RunStatus.ABORTED, "cancelled"
         store.finish_run(run_id, status, error)
+        _run_done(prepared.processors, store, run_id, status)
     return store.run_summary(run_id)
+
+
+def _run_done(processors: Sequence[RunProcessor], store: Store, run_id: str, status: RunStatus) -> None:
+    for processor in processors:
+        try:
+            processor.run_done(store, run_id, status)
+        except Exception:
+            log.exception("processor %s failed after run %s", processor.name, run_id)
 
 
 class _Session:
@@ -202,6 +235,13 @@ class _Session:
         profiles = self.prepared.profiles
         checks = evaluate(profiles, host, result.snapshot, result.status, error=result.error)
         findings = findings_for(self.ctx.run_id, host, checks, profiles, result)
+        for processor in self.prepared.processors:
+            try:
+                extra_checks, extra_findings = processor.host_done(self.store, self.ctx.run_id, host, result)
+            except Exception:
+                log.exception("processor %s failed on host %s", processor.name, host.name)
+                continue
+            checks, findings = [*checks, *extra_checks], [*findings, *extra_findings]
         self.store.record_checks(self.ctx.run_id, checks, findings)
         if self.observer:
             self.observer.host_done(result)

@@ -4,8 +4,8 @@
 migrates it, and offers the small API the runner, checks, report and CLI use.
 """
 
+from patrol.store.migrations import SCHEMA_VERSION
 from patrol.store.rows import PENDING, HostRow
-from patrol.store.schema import SCHEMA_VERSION
 from patrol.store.store import Store
 
 __all__ = ["PENDING", "SCHEMA_VERSION", "HostRow", "Store"]

@@ -18,7 +18,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from patrol.errors import StoreError
 from patrol.models import utcnow
-from patrol.store.schema import MIGRATIONS, SCHEMA_VERSION, metadata, schema_version
+from patrol.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from patrol.store.schema import metadata, schema_version
 
 __all__ = ["BUSY_TIMEOUT_MS", "WRITE", "connect", "migrate", "reason", "safe_url"]
 

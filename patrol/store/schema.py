@@ -12,16 +12,13 @@ Tables (SQLAlchemy Core, portable between SQLite and PostgreSQL)::
     findings      (id PK, run_id FK, host, check_id, object, severity, domain, title_en,
                    title_zh, message, evidence{}, fingerprint, remediation{})
 
-A database records the migrations applied to it in ``schema_version``. :data:`MIGRATIONS` is
-an ordered list of ``(version, description, step)``; opening a store applies every step
-newer than the database, each in its own transaction. A database whose version is newer than
-:data:`SCHEMA_VERSION` is refused (an older patrol must not write into a newer schema). A new
-step is appended, never edited: ``(2, "add x", lambda conn: conn.execute(text("ALTER ...")))``.
+Tables of later stages live in sibling modules on the same ``metadata``
+(``schema_baselines``, ``schema_tickets``); the ordered migrations are in
+:mod:`patrol.store.migrations`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,10 +39,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 __all__ = [
-    "MIGRATIONS",
-    "SCHEMA_VERSION",
     "UTCDateTime",
     "check_results",
+    "create_v1",
     "findings",
     "host_results",
     "metadata",
@@ -174,13 +170,5 @@ findings = Table(
 _V1_TABLES = [runs, host_results, snapshots, check_results, findings]
 
 
-def _create_v1(conn: Connection) -> None:
+def create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=_V1_TABLES)
-
-
-#: Ordered ``(version, description, step)``; append only.
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "runs, host results, snapshots, check results, findings", _create_v1),
-]
-
-SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -92,6 +92,11 @@ class Store:
             raise
         return cls(engine)
 
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql`` (for the few statements that differ)."""
+        return str(self._engine.dialect.name)
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -104,7 +109,12 @@ class Store:
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def write(self) -> Iterator[Connection]:
+        """A write transaction (serialised in this process, ``BEGIN IMMEDIATE`` on SQLite).
+
+        Later stages (baselines, tickets …) keep their own tables in this database and use
+        these two transactions, so every write shares the same locking and error handling.
+        """
         with self._lock:
             try:
                 with self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
@@ -113,7 +123,8 @@ class Store:
                 raise StoreError(f"store {self.url}: write failed: {reason(exc)}") from exc
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def read(self) -> Iterator[Connection]:
+        """A read transaction."""
         try:
             with self._engine.connect() as conn, conn.begin():
                 yield conn
@@ -159,7 +170,7 @@ class Store:
             }
             for h in hosts
         ]
-        with self._write() as conn:
+        with self.write() as conn:
             if conn.execute(select(t.runs.c.id).where(t.runs.c.id == run_id)).first():
                 raise StoreError(f"store {self.url}: run {run_id!r} already exists; use a new run id")
             conn.execute(insert(t.runs).values(run))
@@ -180,7 +191,7 @@ class Store:
         if snap is not None:
             values.update(device_class=snap.device_class.value, platform=snap.platform)
         key = {"run_id": run_id, "host": result.host}
-        with self._write() as conn:
+        with self.write() as conn:
             self._require_run(conn, run_id)
             hr = t.host_results.c
             done = conn.execute(
@@ -199,7 +210,7 @@ class Store:
         hosts = {r.host for r in results} | {f.host for f in findings}
         result_rows = [{"run_id": run_id, **r.model_dump(mode="json")} for r in results]
         finding_rows = [_finding_row(run_id, f) for f in findings]
-        with self._write() as conn:
+        with self.write() as conn:
             self._require_run(conn, run_id)
             for table in (t.check_results, t.findings):
                 conn.execute(delete(table).where(table.c.run_id == run_id, table.c.host.in_(hosts)))
@@ -210,7 +221,7 @@ class Store:
 
     def finish_run(self, run_id: str, status: RunStatus, error: str | None = None) -> None:
         """Close the run; hosts still pending become ``aborted`` (they were never collected)."""
-        with self._write() as conn:
+        with self.write() as conn:
             self._require_run(conn, run_id)
             conn.execute(
                 update(t.runs)
@@ -222,7 +233,7 @@ class Store:
     def abort_orphaned_runs(self) -> list[str]:
         """Mark ``aborted`` the runs of this machine left ``running`` by a process that is gone."""
         node = socket.gethostname()
-        with self._read() as conn:
+        with self.read() as conn:
             running = conn.execute(
                 select(t.runs.c.id, t.runs.c.pid, t.runs.c.proc_token, t.runs.c.node).where(
                     t.runs.c.status == RunStatus.RUNNING.value
@@ -231,7 +242,7 @@ class Store:
         orphans = [r for r in running if r.node == node and not _alive(r.pid, r.proc_token)]
         for run in orphans:
             message = f"aborted: the process that ran it (pid {run.pid} on {run.node}) is gone"
-            with self._write() as conn:
+            with self.write() as conn:
                 conn.execute(
                     update(t.runs)
                     .where(t.runs.c.id == run.id, t.runs.c.status == RunStatus.RUNNING.value)
@@ -246,7 +257,7 @@ class Store:
     def resolve_run(self, ref: str) -> str:
         """``latest``/``last``, a full run id or a unique prefix -> the run id."""
         ref = ref.strip()
-        with self._read() as conn:
+        with self.read() as conn:
             if ref.lower() in ("latest", "last"):
                 found = conn.execute(_newest_first(select(t.runs.c.id)).limit(1)).scalar()
                 if found is None:
@@ -266,18 +277,18 @@ class Store:
 
     def list_runs(self, limit: int = 20) -> list[RunSummary]:
         """Newest first."""
-        with self._read() as conn:
+        with self.read() as conn:
             rows = conn.execute(_newest_first(select(t.runs)).limit(limit)).all()
             return [summary(conn, row) for row in rows]
 
     def run_summary(self, run_id: str) -> RunSummary:
-        with self._read() as conn:
+        with self.read() as conn:
             return summary(conn, self._require_run(conn, run_id))
 
     def run_info(self, run_id: str) -> dict[str, Any]:
         """The run's inputs: ``{"inventory": [...], "profiles": [...], "limit": None, "forks": 50,
         "node": "ctl1", "pid": 4242, "error": None}``."""
-        with self._read() as conn:
+        with self.read() as conn:
             row = self._require_run(conn, run_id)
         return {
             "inventory": row.inventory,
@@ -291,7 +302,7 @@ class Store:
 
     def host_results(self, run_id: str) -> list[HostRow]:
         """Every planned host of the run, sorted by name."""
-        with self._read() as conn:
+        with self.read() as conn:
             self._require_run(conn, run_id)
             rows = conn.execute(
                 select(t.host_results).where(t.host_results.c.run_id == run_id).order_by(t.host_results.c.host)
@@ -301,7 +312,7 @@ class Store:
     def snapshot(self, run_id: str, host: str) -> Snapshot | None:
         """The host's snapshot in that run; None if it was not inspected."""
         sn = t.snapshots.c
-        with self._read() as conn:
+        with self.read() as conn:
             doc = conn.execute(select(sn.document).where(sn.run_id == run_id, sn.host == host)).scalar()
         return Snapshot.model_validate(doc) if doc is not None else None
 
@@ -310,7 +321,7 @@ class Store:
         query = select(t.check_results).where(c.run_id == run_id)
         if host is not None:
             query = query.where(c.host == host)
-        with self._read() as conn:
+        with self.read() as conn:
             rows = conn.execute(query.order_by(c.host, c.check_id, c.object)).all()
         return [
             CheckResult(
@@ -334,7 +345,7 @@ class Store:
     ) -> list[Finding]:
         """Findings of a run (None = the latest completed run; [] if there is none), worst first."""
         f = t.findings.c
-        with self._read() as conn:
+        with self.read() as conn:
             if run_id is None:
                 run_id = conn.execute(
                     _newest_first(select(t.runs.c.id)).where(t.runs.c.status == RunStatus.COMPLETED.value).limit(1)

@@ -1,157 +1,35 @@
-"""The ``patrol`` command line. The only layer that prints or exits.
-
-Exit codes: 0 clean; 1 findings at or above ``--fail-on``; 2 usage or input error (bad
-argument, inventory, profile, unknown run); 3 run failure (store unusable, run failed or
-was interrupted, lab could not start).
-"""
+"""Inspection commands: ``run``, ``runs``, ``show``, ``findings``, ``report``."""
 
 from __future__ import annotations
 
 import json
 import signal
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from patrol import __version__, plugins
-from patrol.config import Settings, load_settings
-from patrol.errors import (
-    ConfigError,
-    InventoryError,
-    NotFoundError,
-    PatrolError,
-    PluginError,
-    ProfileError,
-    ReportError,
+from patrol import plugins
+from patrol.cli.common import (
+    EXIT_FAILURE,
+    EXIT_FINDINGS,
+    SEVERITIES,
+    SEVERITY_STYLE,
+    Context,
+    err,
+    fail,
+    handled,
+    out,
 )
+from patrol.errors import ReportError
 from patrol.models import Host, HostResult, RunStatus, RunSummary, Severity
 from patrol.store import Store
 
-__all__ = ["main"]
-
-EXIT_FINDINGS, EXIT_INPUT, EXIT_FAILURE = 1, 2, 3
-INPUT_ERRORS = (ConfigError, InventoryError, ProfileError, NotFoundError, PluginError, ReportError)
-SEVERITIES = [s.value for s in Severity]
-STATUS_STYLE = {
-    "ok": "green",
-    "unreachable": "red",
-    "auth_failed": "red",
-    "timeout": "yellow",
-    "parse_error": "yellow",
-    "error": "red",
-    "aborted": "magenta",
-    "pending": "dim",
-}
-SEVERITY_STYLE = {"critical": "bold red", "urgent": "red", "normal": "yellow", "other": "cyan"}
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-
-def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
-    sys.exit(code)
-
-
-@contextmanager
-def handled() -> Iterator[None]:
-    """Turn patrol's errors into a message and the documented exit code."""
-    try:
-        yield
-    except INPUT_ERRORS as exc:
-        fail(str(exc), EXIT_INPUT)
-    except PatrolError as exc:
-        fail(str(exc), EXIT_FAILURE)
-
-
-class Context:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._store: Store | None = None
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self.settings.home.mkdir(parents=True, exist_ok=True)
-            self._store = Store.open(self.settings.db_url)
-        return self._store
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="patrol")
-@click.option("--db", help="Store URL or SQLite path [env PATROL_DB; default HOME/patrol.db].")
-@click.option("--home", type=click.Path(file_okay=False), help="State folder [env PATROL_HOME; default ./.patrol].")
-@click.pass_context
-def cli(ctx: click.Context, db: str | None, home: str | None) -> None:
-    """patrol: inventory-driven inspection (巡檢) of network, security, host and storage devices."""
-    with handled():
-        ctx.obj = Context(load_settings(db_url=db, home=home))
-    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj and ctx.obj._store else None)
-
-
-# --- lab ---------------------------------------------------------------------------------
-
-
-@cli.group()
-def lab() -> None:
-    """The bundled emulated lab (FakeNOS, snmpsim, sshd hosts) for the demo and tests."""
-
-
-@lab.command("up")
-@click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait until every device serves.")
-def lab_up_cmd(timeout: float) -> None:
-    """Start the lab in the background (no-op if it runs)."""
-    from patrol.lab.manager import lab_up
-
-    with handled():
-        err.print("starting the lab …")
-        _print_lab(lab_up(timeout))
-
-
-@lab.command("down")
-def lab_down_cmd() -> None:
-    """Stop the lab."""
-    from patrol.lab.manager import lab_down
-
-    with handled():
-        out.print("lab stopped" if lab_down() else "lab was not running")
-
-
-@lab.command("status")
-def lab_status_cmd() -> None:
-    """Show what the lab serves (exit 3 when it is not running)."""
-    from patrol.lab.manager import lab_status
-
-    with handled():
-        status = lab_status()
-        if not status.running:
-            fail("the lab is not running: start it with `patrol lab up`", EXIT_FAILURE)
-        _print_lab(status)
-
-
-def _print_lab(status: Any) -> None:
-    table = Table(title=f"lab (pid {status.pid})")
-    for column in ("host", "kind", "endpoint", "state"):
-        table.add_column(column)
-    for e in status.endpoints:
-        state = (
-            f"[yellow]skipped: {e.skipped}[/]"
-            if e.skipped
-            else ("[green]up[/]" if e.host in status.reachable else "[red]down[/]")
-        )
-        table.add_row(e.host, e.kind, f"{e.proto}/{e.address}:{e.port}", state)
-    out.print(table)
-    out.print(f"log: {status.log_file}")
-
-
-# --- run ---------------------------------------------------------------------------------
+__all__ = ["COMMANDS"]
 
 
 class ProgressObserver:
@@ -173,7 +51,7 @@ def _raise_keyboard_interrupt(*_: Any) -> None:
     raise KeyboardInterrupt
 
 
-@cli.command()
+@click.command()
 @click.option(
     "-i",
     "--inventory",
@@ -286,7 +164,7 @@ def _print_summary(summary: RunSummary, by_domain_severity: dict[str, dict[str, 
 # --- history -----------------------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.option("-n", "--last", "limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
@@ -312,14 +190,14 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
     out.print(table)
 
 
-@cli.command()
+@click.command()
 @click.argument("run_ref", metavar="RUN")
 @click.argument("host", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def show(obj: Context, run_ref: str, host: str | None, as_json: bool) -> None:
     """What RUN saw: every host with its status and error, or one HOST in detail."""
-    from patrol.showing import host_detail, run_hosts
+    from patrol.cli.showing import host_detail, run_hosts
 
     with handled():
         store = obj.store
@@ -330,7 +208,7 @@ def show(obj: Context, run_ref: str, host: str | None, as_json: bool) -> None:
             run_hosts(out, store, run_id, as_json)
 
 
-@cli.command()
+@click.command()
 @click.option("--run", "run_ref", help="Run id, prefix or 'latest' [default: latest].")
 @click.option(
     "-s", "--severity", multiple=True, type=click.Choice(SEVERITIES), help="Only these severities (repeatable)."
@@ -366,7 +244,7 @@ def findings(
     out.print(table)
 
 
-@cli.command()
+@click.command()
 @click.argument("run_ref", metavar="RUN")
 @click.option(
     "--format", "fmt", default="html", show_default=True, help="Report format: " + ", ".join(["html", "json"])
@@ -397,9 +275,4 @@ def _write_report(store: Store, run_id: str, fmt: str, path: Path, lang: str) ->
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Console-script entry point."""
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="patrol", standalone_mode=True)
-    except KeyboardInterrupt:
-        fail("interrupted", EXIT_FAILURE)
+COMMANDS = [run, runs, show, findings, report]

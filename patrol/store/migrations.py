@@ -1,0 +1,28 @@
+"""The ordered schema migrations of the store.
+
+A database records the migrations applied to it in ``schema_version``. :data:`MIGRATIONS` is
+an ordered list of ``(version, description, step)``; opening a store applies every step newer
+than the database, each in its own transaction. A database whose version is newer than
+:data:`SCHEMA_VERSION` is refused (an older patrol must not write into a newer schema). A step
+is appended, never edited: ``(4, "add x", lambda conn: conn.execute(text("ALTER ...")))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.engine import Connection
+
+from patrol.store import schema_baselines, schema_tickets
+from patrol.store.schema import create_v1
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+#: Ordered ``(version, description, step)``; append only.
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "runs, host results, snapshots, check results, findings", create_v1),
+    (2, "baselines and drift", schema_baselines.create),
+    (3, "tickets, waivers, audit trail, notifications", schema_tickets.create),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
