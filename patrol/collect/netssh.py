@@ -50,6 +50,7 @@ Cost choices (measured with cProfile over a 50-device FakeNOS fleet; see bench/R
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import re
 import socket
@@ -299,10 +300,40 @@ def collect_host(host: Host, platform: NetPlatform) -> Snapshot:
     conn = _connect(host, platform)
     try:
         outputs = _run_commands(conn, host, platform)
+        napalm = _napalm_getters(conn, host, platform) if _wants_napalm(host, platform) else None
     finally:
         _close(conn)
     secrets = _secrets_of(host)
-    return _parse(host, platform, {cmd: _mask(out, secrets) for cmd, out in outputs.items()})
+    snapshot = _parse(host, platform, {cmd: _mask(out, secrets) for cmd, out in outputs.items()})
+    if napalm is not None:
+        snapshot.extra["napalm"] = napalm
+    return snapshot
+
+
+def _wants_napalm(host: Host, platform: NetPlatform) -> bool:
+    return bool(platform.napalm_driver and platform.napalm_getters and host.vars.get("patrol_napalm"))
+
+
+def _napalm_getters(conn: Any, host: Host, platform: NetPlatform) -> dict[str, Any]:
+    """Run the platform's napalm getters on the already open session (no second login).
+
+    ``{"get_facts": {...}, ..., "errors": {"get_x": "..."}}`` — a getter that fails is recorded,
+    not fatal: the CLI outputs already collected are what the checks use.
+    """
+    from napalm import get_network_driver
+
+    driver = get_network_driver(platform.napalm_driver)(host.address, host.credentials.username or "", "")
+    driver.device = conn  # napalm's IOS driver talks through its netmiko connection in ``device``
+    results: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for getter in platform.napalm_getters:
+        try:
+            results[getter] = getattr(driver, getter)()
+        except Exception as exc:  # a napalm getter that does not understand this device
+            errors[getter] = _mask(f"{type(exc).__name__}: {exc}", _secrets_of(host))
+    if errors:
+        results["errors"] = errors
+    return json.loads(json.dumps(results, default=str))
 
 
 def _load_platform(host: Host) -> NetPlatform:

@@ -23,6 +23,7 @@ from patrol.lab.fakenos_lab import LAB_SPECS, FakeNOSLab, lab_devices
 from patrol.models import Credentials, Host, Snapshot
 from patrol.plugins import load
 
+NAPALM_HOST = "core-sw2"
 POSTURE_KEYS = {"ntp_servers", "logging_servers", "snmp_v3_only", "telnet_enabled", "ssh_enabled"}
 
 
@@ -69,7 +70,17 @@ def _host(name: str, platform: str, port: int, password: str) -> Host:
         credentials=Credentials(username="patrol", password=SecretStr(password),
                                 enable_secret=SecretStr("Lab-Enable-Pass1")),
         connect_timeout=20, command_timeout=30,
+        vars={"patrol_napalm": True} if name == NAPALM_HOST else {},
     )
+
+
+def test_napalm_getters_run_on_the_same_session_when_asked(snapshots: dict[str, Snapshot]) -> None:
+    napalm = snapshots[NAPALM_HOST].extra["napalm"]
+    assert napalm["get_facts"]["hostname"] == NAPALM_HOST
+    assert napalm["get_facts"]["vendor"] == "Cisco"
+    assert "GigabitEthernet1" in napalm["get_interfaces"]
+    assert set(napalm) >= {"get_interfaces_ip", "get_lldp_neighbors"}
+    assert "napalm" not in snapshots["core-sw1"].extra, "napalm is opt-in (patrol_napalm)"
 
 
 @pytest.mark.parametrize("spec", LAB_SPECS, ids=lambda s: f"{s.platform}:{s.name}")

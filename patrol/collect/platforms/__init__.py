@@ -33,3 +33,7 @@ class NetPlatform:
     #: extra keyword arguments for netmiko ConnectHandler (quirks of the platform)
     connect_args: Mapping[str, Any] = field(default_factory=dict)
     collector: str = "netmiko"
+    #: napalm driver that works on this platform, run on the same SSH session when the host
+    #: sets ``patrol_napalm: true``; results land in ``snapshot.extra["napalm"]``
+    napalm_driver: str | None = None
+    napalm_getters: tuple[str, ...] = ()

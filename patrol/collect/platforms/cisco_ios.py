@@ -107,10 +107,47 @@ def _memory(host: str, text: str) -> list[Resource]:
     row = rows[0]
     return [
         Resource(
-            kind="memory", name="processor", capacity=to_int(row["memory_total"]),
-            used=to_int(row.get("memory_used")), unit="bytes",
+            kind="memory",
+            name="processor",
+            capacity=to_int(row["memory_total"]),
+            used=to_int(row.get("memory_used")),
+            unit="bytes",
         )
     ]
+
+
+_IF_HEAD = re.compile(r"^(\S+) is ([\w ]+?), line protocol is (\w+)", re.M)
+_IF_FIELDS = {
+    "mac_address": re.compile(r"Hardware is [^\n]*?address is ([0-9a-fA-F.:]+)"),
+    "description": re.compile(r"^\s+Description: (.*?)\s*$", re.M),
+    "ip": re.compile(r"Internet address is ([\d.]+)/(\d+)"),
+    "mtu": re.compile(r"MTU (\d+) bytes"),
+    "bandwidth": re.compile(r"BW (\d+ \w+)/sec"),
+    "input_errors": re.compile(r"(\d+) input errors"),
+    "output_errors": re.compile(r"(\d+) output errors"),
+}
+
+
+def interface_rows(text: str) -> list[dict[str, Any]]:
+    """``show interfaces`` -> rows with ntc-templates' column names (what interface_from_row reads).
+
+    A small regex parser instead of the TextFSM template: the template costs ~30 µs per line and
+    ``show interfaces`` is the longest output of an inspection (most of the client's CPU per
+    device); these seven fields are all the snapshot keeps.
+    """
+    heads = list(_IF_HEAD.finditer(text))
+    rows = []
+    for head, following in zip(heads, [*heads[1:], None], strict=True):
+        block = text[head.end() : following.start() if following else len(text)]
+        row: dict[str, Any] = {"interface": head[1], "link_status": head[2], "protocol_status": head[3]}
+        for key, pattern in _IF_FIELDS.items():
+            found = pattern.search(block)
+            if key == "ip":
+                row["ip_address"], row["prefix_length"] = (found[1], found[2]) if found else ("", "")
+            else:
+                row[key] = found[1] if found else ""
+        rows.append(row)
+    return rows
 
 
 def parse(host: str, outputs: Mapping[str, str]) -> Snapshot:
@@ -121,9 +158,7 @@ def parse(host: str, outputs: Mapping[str, str]) -> Snapshot:
     snapshot = new_snapshot(host, "cisco_ios", DeviceClass.NETWORK, outputs, config)
     snapshot.facts = _facts(host, version, snapshot.collected_at)
     interfaces_text = optional(outputs, SHOW_INTERFACES)
-    snapshot.interfaces = [
-        interface_from_row(row) for row in parse_template(host, "cisco_ios_show_interfaces", interfaces_text)
-    ]
+    snapshot.interfaces = [interface_from_row(row) for row in interface_rows(interfaces_text)]
     snapshot.resources = _memory(host, optional(outputs, SHOW_MEMORY))
     snapshot.security = ios_style_posture(config)
     ssh_version = first_match(_SSH_VERSION, config)
@@ -140,4 +175,6 @@ PLATFORM = NetPlatform(
     parse=parse,
     needs_enable=True,
     config_command=SHOW_RUN,
+    napalm_driver="ios",
+    napalm_getters=("get_facts", "get_interfaces", "get_interfaces_ip", "get_lldp_neighbors"),
 )
