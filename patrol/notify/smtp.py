@@ -1,0 +1,62 @@
+"""E-mail over SMTP (``type: smtp``).
+
+Options: ``host``, ``port`` (25), ``sender``, ``to`` (list), ``starttls`` (false), ``username``,
+``password_env`` (the name of an environment variable holding the password: never the password
+itself), ``timeout`` (10 s).
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from email.message import EmailMessage
+from typing import Any
+
+from pydantic import Field
+
+from patrol.notify.base import Message, NotifierOptions, NotifyError
+
+__all__ = ["SmtpNotifier", "SmtpOptions"]
+
+
+class SmtpOptions(NotifierOptions):
+    host: str = Field(min_length=1)
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = Field(min_length=3)
+    to: tuple[str, ...] = Field(min_length=1)
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = Field(default=10.0, gt=0)
+
+
+class SmtpNotifier:
+    name = "smtp"
+
+    def __init__(self, options: SmtpOptions) -> None:
+        self.options = options
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> SmtpNotifier:
+        return cls(SmtpOptions.model_validate(options))
+
+    def _email(self, message: Message) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.options.sender
+        mail["To"] = ", ".join(self.options.to)
+        mail["Subject"] = message.subject
+        mail.set_content(message.body)
+        return mail
+
+    def send(self, message: Message) -> str | None:
+        opts = self.options
+        try:
+            with smtplib.SMTP(opts.host, opts.port, timeout=opts.timeout) as smtp:
+                if opts.starttls:
+                    smtp.starttls()
+                if opts.username:
+                    smtp.login(opts.username, os.environ.get(opts.password_env or "", ""))
+                smtp.send_message(self._email(message))
+        except (OSError, smtplib.SMTPException) as exc:
+            raise NotifyError("smtp", f"{opts.host}:{opts.port}: {type(exc).__name__}: {exc}") from exc
+        return None

@@ -1,0 +1,144 @@
+"""SLA clocks (維護響應計劃) and escalation (上報) when a clock is breached or about to be.
+
+Each active ticket has two clocks that start at ``clock_start`` (opening, reopening, or the end
+of a waiver): *respond* (stopped by the first human action) and *resolve* (stopped by
+resolution). Durations come from the contract per priority (critical 4 h, urgent 8 h, normal
+12 h; ``other`` targets the next release instead of a time). A clock is::
+
+    met       stopped before its deadline          running   less than warning_at used
+    warning   warning_at of its time used up       breached  past its deadline, not stopped
+    late      stopped after its deadline           release   targets a release, no time limit
+    waived    the ticket is waived: clocks are paused (they restart when the waiver ends)
+
+``check_sla(store, contract, now)`` escalates each newly warned or breached clock once: the
+ticket records the escalation to the person in charge, the timeline gets the event, and one
+notification is queued. ``sla_alerts`` has one row per (ticket, clock, level, cycle), so running
+it again — by the scheduler every few minutes — never escalates or notifies the same breach twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from patrol.models import utcnow
+from patrol.store import Store
+from patrol.store.schema_tickets import sla_alerts, tickets
+from patrol.tickets.contract import ServiceContract
+from patrol.tickets.model import ACTIVE_STATES, Ticket
+from patrol.tickets.notices import notify
+from patrol.tickets.repo import add_event, ticket_from_row
+
+__all__ = ["ClockState", "SlaReport", "check_sla", "clocks"]
+
+_ACTIVE = [s.value for s in ACTIVE_STATES]
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """``ClockState(ticket_id=12, clock="resolve", status="breached", deadline=…, remaining=-1h5m,
+    target_release=None)``"""
+
+    ticket_id: int
+    clock: str
+    status: str
+    deadline: datetime | None
+    remaining: timedelta | None
+    target_release: str | None = None
+
+
+def _state(ticket_id: int, clock: str, start: datetime, length: timedelta, stopped: datetime | None,
+           now: datetime, warning_at: float) -> ClockState:  # fmt: skip
+    deadline = start + length
+    if stopped is not None:
+        return ClockState(ticket_id, clock, "met" if stopped <= deadline else "late", deadline, deadline - stopped)
+    remaining = deadline - now
+    if now > deadline:
+        status = "breached"
+    elif now - start >= length * warning_at:
+        status = "warning"
+    else:
+        status = "running"
+    return ClockState(ticket_id, clock, status, deadline, remaining)
+
+
+def clocks(ticket: Ticket, contract: ServiceContract, now: datetime) -> list[ClockState]:
+    """The ticket's respond and resolve clocks at ``now``."""
+    clock = contract.clock(ticket.priority)
+    channel = contract.channels.get(ticket.channel.value) if ticket.channel else None
+    respond = channel.respond if channel else clock.respond
+    if ticket.waiver_id is not None and ticket.active:
+        return [ClockState(ticket.id, name, "waived", None, None) for name in ("respond", "resolve")]
+    start, warn = ticket.clock_start, contract.warning_at
+    states = [_state(ticket.id, "respond", start, respond, ticket.responded_at, now, warn)]
+    if clock.resolve is None:
+        release = ticket.release or contract.next_release
+        states.append(ClockState(ticket.id, "resolve", "release", None, None, release))
+    else:
+        stopped = ticket.resolved_at or ticket.closed_at
+        states.append(_state(ticket.id, "resolve", start, clock.resolve, stopped, now, warn))
+    return states
+
+
+@dataclass
+class SlaReport:
+    """All clocks of the active tickets at ``at`` and the escalations made now."""
+
+    at: datetime
+    clocks: list[tuple[Ticket, ClockState]] = field(default_factory=list)
+    escalated: list[tuple[Ticket, ClockState]] = field(default_factory=list)
+
+    @property
+    def breached(self) -> list[tuple[Ticket, ClockState]]:
+        return [(t, c) for t, c in self.clocks if c.status == "breached"]
+
+    @property
+    def warnings(self) -> list[tuple[Ticket, ClockState]]:
+        return [(t, c) for t, c in self.clocks if c.status == "warning"]
+
+
+def _claim_alert(conn: Connection, ticket: Ticket, state: ClockState, now: datetime) -> bool:
+    """Record this (ticket, clock, level, cycle) once; False when it was already escalated."""
+    row = {"ticket_id": ticket.id, "clock": state.clock, "level": state.status,
+           "cycle": ticket.clock_start.isoformat(), "at": now}  # fmt: skip
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    result = conn.execute(module.insert(sla_alerts).values(row).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+def _escalate(
+    conn: Connection, contract: ServiceContract, ticket: Ticket, states: list[ClockState], now: datetime
+) -> None:
+    """One escalation per ticket per pass: every new clock in the timeline, one notification."""
+    person = contract.person_in_charge
+    notes = []
+    for state in states:
+        when = "breached" if state.status == "breached" else f"{int(contract.warning_at * 100)}% used"
+        deadline = state.deadline.strftime("%Y-%m-%d %H:%M UTC") if state.deadline else "-"
+        note = f"{state.clock} clock {when} (deadline {deadline}): escalated to {person} (上報負責人)"
+        add_event(conn, ticket.id, now, f"sla_{state.status}", note=note)
+        notes.append(note)
+    conn.execute(update(tickets).where(tickets.c.id == ticket.id).values(escalated_at=now, escalated_to=person))
+    event = "breach" if any(s.status == "breached" for s in states) else "warning"
+    notify(conn, contract, ticket, event, now, "; ".join(notes))
+
+
+def check_sla(store: Store, contract: ServiceContract, now: datetime | None = None) -> SlaReport:
+    """Evaluate every active ticket's clocks at ``now`` and escalate new warnings and breaches once."""
+    report = SlaReport(now or utcnow())
+    with store.write() as conn:
+        rows = conn.execute(select(tickets).where(tickets.c.state.in_(_ACTIVE)).order_by(tickets.c.id)).all()
+        for ticket in (ticket_from_row(r) for r in rows):
+            new = []
+            for state in clocks(ticket, contract, report.at):
+                report.clocks.append((ticket, state))
+                if state.status in ("warning", "breached") and _claim_alert(conn, ticket, state, report.at):
+                    new.append(state)
+            if new:
+                _escalate(conn, contract, ticket, new, report.at)
+                report.escalated.extend((ticket, s) for s in new)
+    return report
