@@ -31,8 +31,8 @@ so importing patrol never alters fakenos.
   sent in one write, as a real device's TCP stream does. The data and its order are unchanged:
   each typed line still goes to the shell whole, and bytes typed after a newline are still
   echoed only once the shell has replied (the stock ``shell_replied_event`` rule).
-* Stopping a fleet stops all devices at once (stock stops them one by one, ~1 s each).
-* Sessions run in daemon threads; failed handshakes are logged at debug level, not printed.
+* Stopping a fleet stops all devices at once (stock: one by one, ~1 s each). Sessions run in
+  daemon threads; failed handshakes are logged at debug level. Config mode: ``config_mode.py``.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ from fakenos.plugins.shell.cmd_shell import CMDShell
 
 from patrol.errors import LabError
 from patrol.lab.base import Endpoint
+from patrol.lab.config_mode import RunningConfig, config_shell
 
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -71,13 +72,11 @@ __all__ = ["DEFAULT_PASSWORD", "DEFAULT_USERNAME", "Fleet", "FleetDevice", "Flee
            "start_fleet"]  # fmt: skip
 
 log = logging.getLogger(__name__)
-#: The emulated devices' SSH transports log here: clients that drop the TCP connection are
-#: routine for an emulator, so only critical messages show unless a user lowers the level.
+#: SSH transports log here: dropped clients are routine for an emulator (only critical shows).
 _TRANSPORT_LOG = logging.getLogger(f"{__name__}.transport")
 _TRANSPORT_LOG.setLevel(logging.CRITICAL)
 
-#: Credentials of the benchmark fleet started by ``python -m patrol.lab.fleet`` (lab-only values).
-DEFAULT_USERNAME = "patrol"
+DEFAULT_USERNAME = "patrol"  # the benchmark fleet's (python -m patrol.lab.fleet) lab-only credentials
 DEFAULT_PASSWORD = "Lab-Net-Pass1"  # a documented lab credential, not a real secret
 
 @dataclass(frozen=True)
@@ -85,7 +84,8 @@ class FleetDevice:
     """One emulated device. ``commands`` are FakeNOS custom commands that override the stock ones:
     ``{"show running-config": {"output": "...", "prompt": ["{base_prompt}#"], "help": "..."}}``
     (``output`` may be a callable ``(device, base_prompt=, current_prompt=, command=) -> str``;
-    ``new_prompt`` switches the prompt after the command)."""
+    ``new_prompt`` switches the prompt after the command). ``config_mode=True``: see :mod:`patrol.lab.config_mode`
+    (``reject_config``: regexes of config lines the device refuses)."""
 
     name: str
     platform: str
@@ -94,7 +94,8 @@ class FleetDevice:
     password: str = field(repr=False)
     address: str = "127.0.0.1"
     commands: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
+    config_mode: bool = False
+    reject_config: tuple[str, ...] = ()
 
 
 _NOS_CACHE: dict[str, Nos] = {}
@@ -152,7 +153,6 @@ def _validated_commands(device: FleetDevice) -> dict[str, dict[str, Any]]:
             ) from exc
         checked[command] = dict(spec)
     return checked
-
 
 
 class _SessionClosed(Exception):
@@ -260,7 +260,6 @@ def _pump(target: Any, *args: Any) -> None:
         log.debug("fleet session pump ended: %s", exc)
 
 
-
 class FleetSshServer(ParamikoSshServer):
     """fakenos' paramiko SSH server with waiting session I/O, daemon threads and a quiet teardown."""
 
@@ -365,7 +364,6 @@ class FleetSshServer(ParamikoSshServer):
         self._close_active_connections()
 
 
-
 class Fleet:
     """Running fleet devices. Not started directly: use :func:`start_fleet`."""
 
@@ -387,10 +385,15 @@ class Fleet:
         config = self._servers[name].nos_inventory_config
         config["commands"] = {**config.get("commands", {}), **checked}  # swapped whole: sessions copy it
 
+    def running_config(self, name: str) -> RunningConfig:
+        """The emulated configuration of a ``config_mode`` device (``.text()``, ``.startup_text()``)."""
+        if not isinstance(config := self._servers[name].shell_configuration.get("running_config"), RunningConfig):
+            raise LabError(f"fleet device {name!r} was not started with config_mode=True")
+        return config
+
     def stop(self) -> None:
         """Stop every device at once; returns within ~2 s even with open sessions."""
-        servers = list(self._servers.values())
-        for server in servers:
+        for server in (servers := list(self._servers.values())):
             server.begin_stop()
         deadline = time.monotonic() + 2.0
         for server in servers:
@@ -400,14 +403,16 @@ class Fleet:
 
 
 def _make_server(device: FleetDevice) -> FleetSshServer:
+    commands = _validated_commands(device)
+    shell, shell_configuration = config_shell(device.name, commands, device.reject_config, device.config_mode)
     return FleetSshServer(
-        shell=CMDShell,
+        shell=shell or CMDShell,
         nos=shared_nos(device.platform),
-        nos_inventory_config={"commands": _validated_commands(device)},
+        nos_inventory_config={"commands": commands},
         port=device.port,
         username=device.username,
         password=device.password,
-        shell_configuration={"base_prompt": device.name},
+        shell_configuration=shell_configuration,
         address=device.address,
     )
 
@@ -463,12 +468,9 @@ def start_fleet(devices: Sequence[FleetDevice], *, ready_timeout: float = 60) ->
     return Fleet(devices, servers)
 
 
-
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m patrol.lab.fleet",
-        description="Run N FakeNOS devices (names dev0000…) in the foreground until SIGTERM/SIGINT.",
-    )
+    parser = argparse.ArgumentParser(prog="python -m patrol.lab.fleet", description="Run N FakeNOS devices "
+                                     "(names dev0000…) in the foreground until SIGTERM/SIGINT.")  # fmt: skip
     parser.add_argument("--platform", default="cisco_ios")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--base-port", type=int, default=7000)

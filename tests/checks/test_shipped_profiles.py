@@ -86,5 +86,8 @@ def test_remediation_is_carried_into_findings() -> None:
     host, snapshot, status, _ = lab_case(LAB_FIXTURES / "core-sw1.json")
     findings = findings_for("r", host, evaluate(PROFILES, host, snapshot, status, now=LAB_NOW), PROFILES)
     ntp = next(f for f in findings if f.check_id == "net.ntp.servers")
-    assert ntp.remediation == {"playbook": "playbooks/remediate/ntp_servers.yml", "vars": {}}
+    assert ntp.remediation == {
+        "playbook": "playbooks/remediate/ntp_servers.yml",
+        "vars": {"ntp_servers": {"evidence": "expected"}},
+    }
     assert ntp.evidence["missing"] == ["192.0.2.123", "192.0.2.124"]

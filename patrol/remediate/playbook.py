@@ -1,0 +1,219 @@
+"""Remediation playbooks: validated before use, run through ansible-runner, results per host.
+
+``run_playbook`` runs a plan's playbook with the inspection's inventory (same sources and vault
+file), limited to the given hosts, in check + diff mode (preview, backup) or for real (apply,
+restore), and returns what each host did::
+
+    PlaybookRun(status="successful", rc=0, error=None, hosts={
+        "web1": HostRun(host="web1", changed=True, failed=False, unreachable=False,
+                        diff="--- /etc/ssh/sshd_config\\n+++ …\\n-PermitRootLogin yes\\n+PermitRootLogin no\\n",
+                        messages=[], backups=[{"kind": "file", "path": "/etc/ssh/sshd_config",
+                                               "content": "…", "restorable": True}])})
+
+Backups come from the check-mode results: the ``backup`` a patrol module returns (network
+config lines in scope) and the ``before`` content of file diffs (lineinfile, copy, template,
+blockinfile, replace). Diffs and backups pass :func:`patrol.redact.redact_text`; a backup that
+needed redaction is kept redacted and marked ``restorable: False`` (a secret is never stored).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shlex
+import sys
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from patrol.paths import LIBRARY_DIR
+from patrol.redact import redact_text
+from patrol.remediate.model import Plan
+
+__all__ = ["HostRun", "PlaybookRun", "render_diff", "run_playbook"]
+
+_FILE_ACTIONS = {"lineinfile", "copy", "template", "blockinfile", "replace"}
+_RESULT_EVENTS = {"runner_on_ok", "runner_on_failed", "runner_on_unreachable", "runner_on_skipped"}
+
+
+@dataclass
+class HostRun:
+    """What one playbook run did on one host."""
+
+    host: str
+    changed: bool = False
+    failed: bool = False
+    unreachable: bool = False
+    diff: str = ""
+    messages: list[str] = field(default_factory=list)
+    backups: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.unreachable)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-safe record kept in the change log."""
+        return {
+            "changed": self.changed,
+            "failed": self.failed,
+            "unreachable": self.unreachable,
+            "diff": self.diff,
+            "messages": self.messages,
+            "tasks": self.tasks,
+        }
+
+
+@dataclass
+class PlaybookRun:
+    status: str
+    rc: int | None
+    hosts: dict[str, HostRun]
+    error: str | None = None
+
+
+def _text_diff(entry: Mapping[str, Any]) -> str:
+    before, after = entry.get("before"), entry.get("after")
+    if isinstance(before, str) and isinstance(after, str):
+        lines = difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=str(entry.get("before_header") or "before"),
+            tofile=str(entry.get("after_header") or "after"),
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    prepared = entry.get("prepared")
+    return prepared + "\n" if isinstance(prepared, str) and prepared else ""
+
+
+def render_diff(diff: Any) -> str:
+    """Ansible's ``diff`` result (a dict or a list of them) as unified diff text, secrets masked."""
+    entries = diff if isinstance(diff, list) else [diff] if isinstance(diff, dict) else []
+    return redact_text("".join(_text_diff(e) for e in entries if isinstance(e, Mapping)))
+
+
+def _protected(item: dict[str, Any], key: str) -> dict[str, Any]:
+    value = item.get(key)
+    text = "\n".join(value) if isinstance(value, list) else str(value or "")
+    if redact_text(text) != text:
+        redacted = [redact_text(v) for v in value] if isinstance(value, list) else redact_text(text)
+        return {**item, key: redacted, "restorable": False, "note": "held a secret: stored redacted, restore by hand"}
+    return {**item, "restorable": True}
+
+
+def _backups(action: str, res: Mapping[str, Any]) -> list[dict[str, Any]]:
+    backup = res.get("backup")
+    if isinstance(backup, dict) and backup.get("kind") == "config":
+        return [_protected(dict(backup), "lines")]
+    if action.rsplit(".", 1)[-1] not in _FILE_ACTIONS:
+        return []
+    args = (res.get("invocation") or {}).get("module_args") or {}
+    path = res.get("dest") or res.get("path") or args.get("path") or args.get("dest")
+    entries: list[Any] = res["diff"] if isinstance(res.get("diff"), list) else [res.get("diff") or {}]
+    befores = [e.get("before") for e in entries if isinstance(e, dict)]
+    before = next((b for b in befores if isinstance(b, str)), None)
+    if not path or before is None:
+        return []
+    return [_protected({"kind": "file", "path": str(path), "content": before}, "content")]
+
+
+class _Collector:
+    """ansible-runner event handler: per-host results of every task (loop items included)."""
+
+    def __init__(self, hosts: Sequence[str]) -> None:
+        self.hosts = {name: HostRun(name) for name in hosts}
+
+    def __call__(self, event: Mapping[str, Any]) -> bool:
+        kind, data = event.get("event"), event.get("event_data") or {}
+        host = data.get("host")
+        if kind not in _RESULT_EVENTS or not isinstance(host, str):
+            return True
+        run = self.hosts.setdefault(host, HostRun(host))
+        res = data.get("res") or {}
+        action, task = str(data.get("task_action", "")), str(data.get("task", ""))
+        items: list[Any] = res["results"] if isinstance(res.get("results"), list) else [res]
+        failed = kind == "runner_on_failed" and not data.get("ignore_errors")
+        status = {
+            "runner_on_failed": "failed",
+            "runner_on_unreachable": "unreachable",
+            "runner_on_skipped": "skipped",
+        }.get(str(kind), "changed" if res.get("changed") else "ok")
+        run.tasks.append({"task": task, "status": status})
+        for item in (i for i in items if isinstance(i, Mapping)):
+            run.changed |= bool(item.get("changed")) and kind == "runner_on_ok"
+            run.diff += render_diff(item.get("diff"))
+            run.backups += _backups(action, item)
+        if kind == "runner_on_unreachable":
+            run.unreachable = True
+            run.messages.append(redact_text(f"unreachable: {res.get('msg', '')}".strip()))
+        elif failed:
+            run.failed = True
+            run.messages.append(redact_text(f"task {task!r} failed: {res.get('msg') or res.get('stderr') or ''}"))
+        return True
+
+
+def _envvars() -> dict[str, str]:
+    return {
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", os.defpath),
+        "ANSIBLE_LIBRARY": str(LIBRARY_DIR),
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_SSH_ARGS": "-o ControlMaster=no -o ControlPersist=no",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_NOCOLOR": "True",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        "ANSIBLE_SYSTEM_WARNINGS": "False",
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_SSH_RETRIES": "3",  # a daemon reloading (sshd after SIGHUP) refuses for a moment
+    }
+
+
+def _runner_error(runner: Any) -> str:
+    try:
+        text = runner.stdout.read()
+    except (AttributeError, OSError, ValueError):
+        text = ""
+    lines = [line.strip() for line in text.splitlines() if "ERROR" in line or "error" in line.lower()]
+    detail = redact_text("; ".join(lines[-3:])[:800])
+    return f"ansible-playbook ended {runner.status} (rc {runner.rc})" + (f": {detail}" if detail else "")
+
+
+def run_playbook(
+    plan: Plan,
+    work_dir: Path,
+    hosts: Sequence[str],
+    *,
+    check: bool,
+    extravars: Mapping[str, Any] | None = None,
+) -> PlaybookRun:
+    """Run ``plan.playbook`` on ``hosts`` (check + diff mode when ``check``); one :class:`HostRun` each."""
+    import ansible_runner  # heavy: only when a playbook runs
+
+    private = work_dir / uuid.uuid4().hex[:8]
+    private.mkdir(parents=True, exist_ok=True)
+    options = ["--diff"] + (["--check"] if check else [])
+    if plan.vault_password_file:
+        options += ["--vault-password-file", shlex.quote(plan.vault_password_file)]
+    collector = _Collector(hosts)
+    runner = ansible_runner.run(
+        private_data_dir=str(private),
+        playbook=plan.playbook,
+        inventory=list(plan.inventory),
+        limit=",".join(hosts),
+        extravars={**plan.vars, **(extravars or {})},
+        cmdline=" ".join(options),
+        envvars=_envvars(),
+        event_handler=collector,
+        quiet=True,
+        suppress_env_files=True,
+        forks=max(1, len(hosts)),
+    )
+    missing = [h for h in hosts if not collector.hosts[h].tasks]
+    error = _runner_error(runner) if missing and runner.rc else None
+    for host in missing:
+        run = collector.hosts[host]
+        run.failed = bool(runner.rc)
+        run.messages.append(error or "no task ran on this host (is every task skipped by a condition?)")
+    return PlaybookRun(str(runner.status), runner.rc, collector.hosts, error)
