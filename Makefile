@@ -43,6 +43,8 @@ lint: install
 
 bench: install
 	$(PY) bench/collect.py
+	$(PY) bench/drift.py
+	$(PY) bench/tickets.py
 
 clean:
 	-$(PATROL) lab down

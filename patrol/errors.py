@@ -6,9 +6,12 @@ says how to fix it::
 
     PatrolError
     ├── ConfigError            settings (env, file, argument) that cannot be used
+    │   └── ServiceFileError   inspect/service.yml (contract, SLA clocks)   [patrol.tickets.errors]
     ├── InventoryError         inventory that does not parse or a host that cannot be resolved
     │   └── HostConfigError    one host: missing/unknown platform, missing credential (.host)
     ├── ProfileError           inspection profile YAML that is malformed (.path, .check_id, .key)
+    │   └── DriftDataError     noise / drift rules (.line, .rule)          [patrol.drift.errors]
+    │       └── GoldenTemplateError  a golden config template that does not render
     ├── PluginError            an entry-point plugin that cannot be loaded (.group, .name)
     ├── StoreError             the snapshot store (bad URL, schema newer than this code)
     │   └── NotFoundError      a run, host or object that does not exist (.what, .key)
@@ -18,7 +21,17 @@ says how to fix it::
     │   ├── CollectTimeout     connect or read timeout, session hung mid-output
     │   └── ParseError         output that does not parse
     ├── LabError               the emulated lab could not start or stop
-    └── ReportError            a report that cannot be rendered
+    ├── ReportError            a report that cannot be rendered
+    ├── TicketError            a refused ticket operation             [patrol.tickets.errors]
+    │   ├── TransitionError    not allowed in the ticket's class/state (.allowed)
+    │   ├── RecordMissing      closing a defect without its written fault record
+    │   └── WaiverError        a waiver without approver/reason or expiring in the past
+    └── RemediationError       a refused remediation                 [patrol.remediate.errors]
+        ├── PlanError          playbook, finding, host or variables that cannot make a plan
+        ├── ApprovalError      apply without a matching preview, missing second approver
+        └── RollbackError      a change that cannot be rolled back
+
+Stage-specific errors live beside their stage (marked above) and derive from these roots.
 """
 
 from __future__ import annotations

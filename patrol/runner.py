@@ -25,7 +25,7 @@ from patrol.collect.base import CollectContext, Collector
 from patrol.config import Settings
 from patrol.inventory import Inventory, load_inventory
 from patrol.models import CheckResult, Finding, Host, HostResult, HostStatus, RunStatus, RunSummary, utcnow
-from patrol.redact import redact_result, redact_text
+from patrol.redact import installation_key, redact_result, redact_text
 from patrol.store import Store
 
 __all__ = ["RunObserver", "RunProcessor", "RunRequest", "execute_run", "load_processors", "new_run_id", "prepare_run"]
@@ -132,6 +132,7 @@ def execute_run(
         forks=prepared.forks,
         cancel=cancel or threading.Event(),
     )
+    session = _Session(store, prepared, ctx, observer, installation_key(settings.home))
     store.create_run(
         run_id,
         inventory=list(prepared.inventory.sources),
@@ -140,11 +141,10 @@ def execute_run(
         forks=prepared.forks,
         hosts=hosts,
     )
-    if observer:
-        observer.planned(run_id, hosts)
-    session = _Session(store, prepared, ctx, observer)
     status, error = RunStatus.COMPLETED, None
-    try:
+    try:  # from here on the run row exists: whatever happens, it is closed below
+        if observer:
+            observer.planned(run_id, hosts)
         session.run()
     except KeyboardInterrupt:
         ctx.cancel.set()
@@ -159,7 +159,7 @@ def execute_run(
         if ctx.cancel.is_set() and status is RunStatus.COMPLETED:
             status, error = RunStatus.ABORTED, "cancelled"
         store.finish_run(run_id, status, error)
-        _run_done(prepared.processors, store, run_id, status)
+    _run_done(prepared.processors, store, run_id, status)
     return store.run_summary(run_id)
 
 
@@ -174,8 +174,10 @@ def _run_done(processors: Sequence[RunProcessor], store: Store, run_id: str, sta
 class _Session:
     """The moving parts of one run: collector threads feeding one result queue."""
 
-    def __init__(self, store: Store, prepared: PreparedRun, ctx: CollectContext, observer: RunObserver | None):
-        self.store, self.prepared, self.ctx, self.observer = store, prepared, ctx, observer
+    def __init__(
+        self, store: Store, prepared: PreparedRun, ctx: CollectContext, observer: RunObserver | None, key: bytes
+    ):
+        self.store, self.prepared, self.ctx, self.observer, self.key = store, prepared, ctx, observer, key
         self.results: queue.Queue[HostResult] = queue.Queue()
         self.pending = {h.name: h for h in prepared.inventory.hosts}
         self.threads: list[threading.Thread] = []
@@ -228,7 +230,7 @@ class _Session:
         if host is None:  # unknown or duplicate result: the first one counts
             log.warning("ignoring unexpected result for host %s", result.host)
             return
-        self._record(host, redact_result(result))
+        self._record(host, redact_result(result, self.key))
 
     def _record(self, host: Host, result: HostResult) -> None:
         self.store.record_host_result(self.ctx.run_id, result)

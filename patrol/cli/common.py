@@ -87,6 +87,7 @@ class Context:
         if self._store is None:
             self.settings.home.mkdir(parents=True, exist_ok=True)
             self._store = Store.open(self.settings.db_url)
+            self._store.abort_orphaned_runs()  # a run whose process died (kill -9) is shown as aborted
         return self._store
 
     def close(self) -> None:

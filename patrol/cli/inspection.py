@@ -100,7 +100,6 @@ def run(
     with handled():
         prepared = prepare_run(obj.settings, request)
         store = obj.store
-        store.abort_orphaned_runs()
         previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         try:
             with Progress(

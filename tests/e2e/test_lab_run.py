@@ -125,9 +125,20 @@ def test_bad_inputs_exit_2_with_the_fix(patrol_cli: PatrolCLI, tmp_path: Path) -
     assert not (patrol_cli.home / "runs").exists() or not any((patrol_cli.home / "runs").iterdir())
 
 
+def wait_until_running(cli: PatrolCLI, timeout: float = 60) -> None:
+    """Until the run is in the store (the inventory is read and checked before that)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = cli("runs", "--json")
+        if result.code == 0 and json.loads(result.stdout):
+            return
+        time.sleep(0.3)
+    raise AssertionError("the run never started")
+
+
 def test_interrupted_run_is_marked_aborted(patrol_cli: PatrolCLI) -> None:
     proc = patrol_cli.popen(*RUN_ARGS)
-    time.sleep(4)
+    wait_until_running(patrol_cli)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=90)
     assert proc.returncode == 3, stderr
@@ -139,7 +150,7 @@ def test_interrupted_run_is_marked_aborted(patrol_cli: PatrolCLI) -> None:
 
 def test_killed_run_is_marked_aborted_by_the_next_command(patrol_cli: PatrolCLI) -> None:
     proc = patrol_cli.popen(*RUN_ARGS)
-    time.sleep(4)
+    wait_until_running(patrol_cli)
     proc.kill()
     proc.communicate(timeout=30)
     result = patrol_cli(*RUN_ARGS, "--limit", "core-sw2")

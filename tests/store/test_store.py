@@ -146,7 +146,9 @@ def test_sqlite_is_wal_and_reopens_without_migrating_again(sqlite_url: str, tmp_
     Store.open(sqlite_url).close()
     db = sqlite3.connect(tmp_path / "state" / "patrol.db")
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert db.execute("SELECT max(version), count(*) FROM schema_version").fetchall() == [(SCHEMA_VERSION, SCHEMA_VERSION)]
+    assert db.execute("SELECT max(version), count(*) FROM schema_version").fetchall() == [
+        (SCHEMA_VERSION, SCHEMA_VERSION)
+    ]
 
 
 def test_newer_database_is_refused(sqlite_url: str) -> None:
