@@ -75,6 +75,19 @@ class HostReport(_Model):
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
 
+class ChangeLine(_Model):
+    """A remediation change that this run verified or rolled back (the change log's summary)."""
+
+    id: str
+    status: str
+    playbook: str
+    hosts: list[str]
+    approvers: list[str]
+    applied_at: datetime | None = None
+    verified: bool | None = None
+    role: str  # "verification" | "rollback"
+
+
 class RunReport(_Model):
     report_schema: str = Field(default=REPORT_SCHEMA, alias="schema")
     generated_at: datetime = Field(default_factory=utcnow)
@@ -85,6 +98,7 @@ class RunReport(_Model):
     findings_by_domain: dict[str, int]
     findings: list[Finding]
     hosts: list[HostReport]
+    changes: list[ChangeLine] = Field(default_factory=list)
 
 
 def _gap(row: HostRow) -> Gap:
@@ -138,4 +152,22 @@ def build_report(store: Store, run_id: str, lang: str = "en") -> RunReport:
         findings_by_domain={d.value: by_domain.get(d.value, 0) for d in DeviceClass},
         findings=findings,
         hosts=[_host_report(store, run_id, row, findings) for row in rows],
+        changes=_changes(store, run_id),
     )
+
+
+def _changes(store: Store, run_id: str) -> list[ChangeLine]:
+    """Changes whose verification or rollback re-inspection is this run."""
+    from patrol.remediate.changelog import list_changes
+
+    lines = []
+    for change in list_changes(store, limit=500):
+        role = "verification" if change.verify_run_id == run_id else (
+            "rollback" if change.rollback_run_id == run_id else None)  # fmt: skip
+        if role:
+            lines.append(ChangeLine(
+                id=change.id, status=str(change.status), playbook=change.plan.playbook,
+                hosts=list(change.plan.hosts), approvers=[a.approver for a in change.approvals],
+                applied_at=change.applied_at, verified=change.verified, role=role,
+            ))  # fmt: skip
+    return lines

@@ -73,6 +73,12 @@ def test_ntp_finding_ticket_preview_approve_verify_rollback(net_lab: NetLab, pat
     assert entry["approvals"][0]["approver"] == "alice" and entry["verified"] is True
     assert entry["preview"]["rsw1"]["diff"].count("\n+ntp server") == 2
     assert entry["host_results"][0]["backup"][0]["lines"] == ["ntp server 192.0.2.99"]
+    out = net_lab.inventory.parent / "verification-report.json"
+    report = patrol_cli("report", entry["verify_run_id"], "--format", "json", "-o", str(out))
+    assert report.code == 0, report.output
+    [line] = json.loads(out.read_text())["changes"]
+    assert (line["id"], line["role"], line["verified"]) == (change_id, "verification", True)
+    assert line["approvers"] == ["alice"]
 
     back = patrol_cli("rollback", change_id, "--by", "carol")
     assert back.code == 0, back.output

@@ -36,6 +36,7 @@ def test_json_report_schema(lab_store: Store) -> None:
         "findings_by_domain",
         "findings",
         "hosts",
+        "changes",
     }
     assert data["run"]["run_id"] == RUN_ID and data["run"]["status"] == "completed"
     assert data["coverage"] == {
