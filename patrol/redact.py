@@ -50,10 +50,17 @@ KEY_FILE = "secret.key"
 # Words that introduce a secret, and the optional "type" token some vendors put between the
 # word and the value (IOS `secret 5`, VRP `cipher`, Junos `encrypted-password`).
 _WORDS = (
-    r"secret|password|passwd|encrypted-password|key|shared-key|pre-shared-key|authentication-key"
+    r"secret|password|passwd|encrypted-password|key|key-string|shared-key|pre-shared-key|authentication-key"
     r"|phash|authpwd|privpwd|auth-password|priv-password|md5|sha|sha256|aes|aes128|des"
 )
-_TYPE = r"(?:\s+(?:\d{1,3}|cipher|irreversible-cipher|simple|hidden|encrypted|plaintext|0x))?"
+_TYPE = r"(?:\s+level\s+\d+)?(?:\s+(?:\d{1,3}|cipher|irreversible-cipher|simple|hidden|encrypted|plaintext|0x))?"
+# Words that follow "password"/"key"/… in prose and in config keywords, never a secret value:
+# "a password is not permitted", "password encryption aes", "key chain", "secret expired".
+_NOT_A_VALUE = (
+    r"(?:is|are|was|be|been|for|of|to|the|a|an|and|or|not|no|with|without|must|should|will|may|can|has"
+    r"|have|on|in|at|by|from|as|if|when|change|changed|expired|expires|expiry|policy|required|length"
+    r"|history|encryption|authentication|prompt|reset|recovery|manager|file|chain|string|exchange)\b"
+)
 
 # Patterns whose group 1 (when present) is kept and whose remaining match is the secret.
 _RULES: list[re.Pattern[str]] = [
@@ -66,7 +73,7 @@ _RULES: list[re.Pattern[str]] = [
     # <word> [type] <value>: enable secret 5 $1$…, username x secret 9 …, tacacs-server key 7 …,
     # local-user x password irreversible-cipher …, shared-key cipher …, auth sha <key> priv aes <key>
     re.compile(
-        rf"(?im)(\b(?:{_WORDS}){_TYPE}\s+)(?!<redacted)"
+        rf"(?im)(\b(?:{_WORDS}){_TYPE}\s+)(?!<redacted)(?!{_NOT_A_VALUE})"
         r"(?!(?:\d{1,3}|cipher|irreversible-cipher|md5|sha\d*|aes\d*|des)\s)[^\s;]+"
     ),
     # Junos/Linux crypt strings anywhere ($1$, $5$, $6$, $9$, VRP $1a$), quoted or not

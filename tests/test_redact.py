@@ -29,6 +29,8 @@ CASES = [
         "set system root-authentication encrypted-password " + MASK,
     ),
     ("api_key=abc123", "api_key=" + MASK),
+    ("enable password level 15 MySecret", "enable password level 15 " + MASK),
+    (" key-string 7 0822455D0A16", " key-string 7 " + MASK),
 ]
 
 
@@ -45,6 +47,9 @@ def test_secret_values_are_masked(line: str, expected: str) -> None:
         " ip address 10.0.0.1 255.255.255.0",
         "hostname core-sw1",
         " key-chain name",
+        "SSH root login with a password is not permitted",
+        "password encryption aes",
+        "key chain KC1",
     ],
 )
 def test_ordinary_lines_are_kept(line: str) -> None:
