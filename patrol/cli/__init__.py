@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import click
 
 from patrol import __version__
-from patrol.cli import drift, inspection, remediate, tickets
+from patrol.cli import drift, history, inspection, remediate, service, tickets
 from patrol.cli.common import EXIT_FAILURE, Context, fail, handled
 from patrol.cli.lab import lab
 from patrol.config import load_settings
@@ -32,7 +32,7 @@ def cli(ctx: click.Context, db: str | None, home: str | None) -> None:
 
 
 cli.add_command(lab)
-for module in (inspection, drift, tickets, remediate):
+for module in (inspection, drift, tickets, remediate, history, service):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 
-from patrol.store import schema_baselines, schema_changes, schema_tickets
+from patrol.store import schema_baselines, schema_changes, schema_history, schema_service, schema_tickets
 from patrol.store.schema import create_v1
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
@@ -24,6 +24,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (2, "baselines and drift", schema_baselines.create),
     (3, "tickets, waivers, audit trail, notifications", schema_tickets.create),
     (4, "remediation changes, approvals, backups", schema_changes.create),
+    (5, "schedules, leases, API tokens", schema_service.create),
+    (6, "metric history index", schema_history.create),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
