@@ -21,6 +21,7 @@ from patrol.collect.platforms import NetPlatform
 from patrol.errors import ParseError
 from patrol.lab.fleet import Fleet, FleetDevice, start_fleet
 from patrol.models import Credentials, DeviceClass, Host, HostResult, Snapshot
+from tests.conftest import free_ports
 
 USER = "patrol"
 PASSWORD = "Test-Net-Pass-4711"
@@ -31,16 +32,6 @@ LEAKY_CONFIG = f"hostname leaky\nusername {USER} privilege 15 password 0 {PASSWO
 HUNG_COMMAND = "show tech-support"
 
 
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel says are free now (bound and released at once)."""
-    socks = [socket.socket() for _ in range(count)]
-    try:
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
 
 
 def _minimal_parse(platform: str) -> NetPlatform:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,20 +19,12 @@ import yaml
 
 from patrol.lab.fakenos_lab import DATA_DIR, LAB_SPECS, lab_devices
 from patrol.lab.fleet import Fleet, start_fleet
+from tests.conftest import free_ports
 
 LAST_CHANGE = re.compile(r"^! Last configuration change at .*$", re.M)
 CORE_CONFIG = (DATA_DIR / "core-sw1" / "show_running-config.txt").read_text(encoding="utf-8")
 
 
-def free_ports(count: int) -> list[int]:
-    socks = [socket.socket() for _ in range(count)]
-    try:
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
 
 
 def stamped(config: str) -> Any:

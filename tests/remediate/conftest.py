@@ -4,7 +4,6 @@ inventory that names them, and (as root) sshd hosts in network namespaces of the
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from patrol.lab.fleet import Fleet, FleetDevice, start_fleet
 from patrol.lab.sshd_lab import LabHost, SshdLab
+from tests.conftest import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "patrol", "Rem-Test-Pass-3141"
@@ -27,15 +27,6 @@ def running_config(name: str) -> str:
             "line vty 0 4\n transport input ssh\nend")  # fmt: skip
 
 
-def free_ports(count: int) -> list[int]:
-    socks = [socket.socket() for _ in range(count)]
-    try:
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 
 from patrol.models import CheckResult, DeviceClass, Finding, Host, HostResult, HostStatus, Outcome, Severity
 from patrol.store import Store
-from tests.collect_net.conftest import free_ports
+from tests.conftest import free_ports
 
 
 @dataclass

@@ -21,8 +21,7 @@ import yaml
 
 from patrol.lab.fakenos_lab import DATA_DIR
 from patrol.lab.fleet import Fleet, FleetDevice, start_fleet
-from tests.collect_net.conftest import free_ports
-from tests.conftest import PatrolCLI, Result
+from tests.conftest import PatrolCLI, Result, free_ports
 from tests.tickets.conftest import HttpPeer, Smtp, running_http, running_smtp, write_service
 
 USER, PASSWORD = "patrol", "Tkt-Net-Pass-31"

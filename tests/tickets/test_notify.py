@@ -74,7 +74,7 @@ def test_failed_delivery_is_retried_recorded_and_never_loses_the_ticket(store: S
 
 
 def test_unreachable_smtp_does_not_block(store: Store) -> None:
-    from tests.collect_net.conftest import free_ports
+    from tests.conftest import free_ports
 
     terms = contract({"name": "mail", "type": "smtp", "host": "127.0.0.1", "port": free_ports(1)[0],
                       "sender": "p@lab", "to": ["noc@lab"], "timeout": 1})  # fmt: skip
