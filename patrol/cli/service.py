@@ -1,9 +1,217 @@
-"""Service commands: ``schedule``, ``serve``, ``token``."""
+"""Service commands: ``schedule add|list|pause|resume|remove|run-now|export``, ``token``, ``serve``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
+from rich.markup import escape
+from rich.table import Table
+
+from patrol.cli.common import EXIT_FAILURE, Context, fail, handled, out
 
 __all__ = ["COMMANDS"]
 
-COMMANDS: list[click.Command] = []
+
+@click.group()
+def schedule() -> None:
+    """Scheduled inspections stored in the database (inspect/schedules.yml wins on `serve` start-up)."""
+
+
+@schedule.command(name="add")
+@click.argument("name")
+@click.option("--cron", required=True, help="'min hour day month weekday' (+ a 6th field: seconds), e.g. '0 2 * * *'.")
+@click.option("--timezone", "tz", default="UTC", show_default=True, help="IANA zone the cron is read in.")
+@click.option("-i", "--inventory", "inventory", multiple=True, required=True, envvar="PATROL_INVENTORY",
+              metavar="PATH", help="Inventory file or directory (repeatable) [env PATROL_INVENTORY].")  # fmt: skip
+@click.option("-p", "--profile", "profiles", multiple=True, metavar="PATH", help="Profiles [default: inspect/].")
+@click.option("-l", "--limit", help="Ansible host pattern, e.g. 'network'.")
+@click.option("--jitter", type=click.IntRange(0, 3600), default=0, show_default=True, help="Random delay, seconds.")
+@click.option("-f", "--forks", type=click.IntRange(1, 1000), help="Concurrent sessions per collector.")
+@click.option("--vault-password-file", envvar=["PATROL_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_PASSWORD_FILE"],
+              type=click.Path(dir_okay=False, exists=True), help="Vault password file.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Report language.")
+@click.option("--recipient", "recipients", multiple=True, help="Report recipient (repeatable).")
+@click.pass_obj
+def add(
+    obj: Context, name: str, cron: str, tz: str, inventory: tuple[str, ...], profiles: tuple[str, ...],
+    limit: str | None, jitter: int, forks: int | None, vault_password_file: str | None, fmt: str, lang: str,
+    recipients: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Add schedule NAME."""
+    from patrol.paths import PROFILES_DIR
+    from patrol.service.schedules import ReportDelivery, Schedule, add_schedule
+
+    def absolute(paths: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(str(Path(p).resolve()) if Path(p).exists() else p for p in paths)
+
+    s = Schedule(name=name, cron=cron, timezone=tz, inventory=absolute(inventory),
+                 profiles=absolute(profiles) or (str(PROFILES_DIR),), limit=limit, jitter=jitter, forks=forks,
+                 vault_password_file=str(Path(vault_password_file).resolve()) if vault_password_file else None,
+                 report=ReportDelivery(fmt, lang, recipients))  # fmt: skip
+    with handled():
+        made = add_schedule(obj.store, s)
+    out.print(f"schedule {escape(made.name)} added; next run {_when(made.next_due)}")
+
+
+def _when(at: object) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(at, "strftime") else "-"
+
+
+@schedule.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def list_(obj: Context, as_json: bool) -> None:
+    """List schedules with their next and last run."""
+    from patrol.service.schedules import list_schedules
+
+    with handled():
+        items = list_schedules(obj.store)
+    if as_json:
+        out.print_json(json.dumps([s.public() for s in items], ensure_ascii=False))
+        return
+    table = Table()
+    for column in ("name", "cron", "zone", "limit", "state", "next run", "last run", "last status", "source"):
+        table.add_column(column, overflow="fold")
+    for s in items:
+        state, due = ("paused", "-") if s.paused else ("active", _when(s.next_due))
+        table.add_row(escape(s.name), s.cron, s.timezone, escape(s.limit or "-"), state, due, s.last_run_id or "-",
+                      s.last_status or "-", s.source)  # fmt: skip
+    out.print(table if items else "no schedules (`patrol schedule add NAME --cron ... -i INVENTORY`)")
+
+
+def _toggle(paused: bool) -> click.Command:
+    @click.command(name="pause" if paused else "resume", help=("Pause" if paused else "Resume") + " schedule NAME.")
+    @click.argument("name")
+    @click.pass_obj
+    def command(obj: Context, name: str) -> None:
+        from patrol.service.schedules import set_paused
+
+        with handled():
+            s = set_paused(obj.store, name, paused)
+        out.print(f"schedule {escape(name)} " + ("paused" if paused else f"resumed; next run {_when(s.next_due)}"))
+
+    return command
+
+
+schedule.add_command(_toggle(True))
+schedule.add_command(_toggle(False))
+
+
+@schedule.command()
+@click.argument("name")
+@click.pass_obj
+def remove(obj: Context, name: str) -> None:
+    """Remove schedule NAME (its past runs stay)."""
+    from patrol.service.schedules import remove_schedule
+
+    with handled():
+        remove_schedule(obj.store, name)
+    out.print(f"schedule {escape(name)} removed")
+
+
+@schedule.command(name="run-now")
+@click.argument("name")
+@click.pass_obj
+def run_now(obj: Context, name: str) -> None:
+    """Run schedule NAME now, in the foreground, under its lease (refused while it runs elsewhere)."""
+    from patrol.models import RunStatus
+    from patrol.service.scheduler import run_schedule
+    from patrol.service.schedules import get_schedule
+
+    with handled():
+        s = get_schedule(obj.store, name)
+        summary = run_schedule(obj.settings, obj.store, s)
+    report = obj.settings.runs_dir / summary.run_id / f"report.{s.report.format}"
+    out.print(f"run {summary.run_id} {summary.status.value}: {summary.hosts_inspected}/{summary.hosts_total} "
+              f"hosts inspected; report: {report}")  # fmt: skip
+    if summary.status is not RunStatus.COMPLETED:
+        fail(f"run {summary.run_id} {summary.status.value}", EXIT_FAILURE)
+
+
+@schedule.command()
+@click.option("--crontab", "kind", flag_value="crontab", help="crontab lines (CRON_TZ per job).")
+@click.option("--systemd", "kind", flag_value="systemd", help="systemd .service + .timer units.")
+@click.pass_obj
+def export(obj: Context, kind: str | None) -> None:
+    """Print the schedules for another scheduler: --crontab or --systemd."""
+    from patrol.service.export import to_crontab, to_systemd
+    from patrol.service.schedules import list_schedules
+
+    if kind is None:
+        fail("choose --crontab or --systemd")
+    with handled():
+        items = list_schedules(obj.store)
+        text = to_crontab(items) if kind == "crontab" else to_systemd(items)
+    click.echo(text, nl=False)
+
+
+@click.group()
+def token() -> None:
+    """API tokens (roles viewer < operator < approver); stored hashed, shown once."""
+
+
+@token.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "operator", "approver"]), required=True)
+@click.pass_obj
+def token_add(obj: Context, name: str, role: str) -> None:
+    """Create a token for NAME and print it once."""
+    from patrol.service.tokens import add_token
+
+    with handled():
+        secret = add_token(obj.store, name, role)
+    click.echo(secret)
+    click.echo(f"token {name} ({role}) created: copy it now, it is not shown again", err=True)
+
+
+@token.command(name="list")
+@click.pass_obj
+def token_list(obj: Context) -> None:
+    """List token names and roles (never the tokens)."""
+    from patrol.service.tokens import list_tokens
+
+    with handled():
+        items = list_tokens(obj.store)
+    table = Table()
+    for column in ("name", "role", "created", "last used"):
+        table.add_column(column)
+    for t in items:
+        table.add_row(escape(t.name), t.role, _when(t.created_at), _when(t.last_used_at))
+    out.print(table)
+
+
+@token.command(name="remove")
+@click.argument("name")
+@click.pass_obj
+def token_remove(obj: Context, name: str) -> None:
+    """Revoke token NAME."""
+    from patrol.service.tokens import remove_token
+
+    with handled():
+        remove_token(obj.store, name)
+    out.print(f"token {escape(name)} removed")
+
+
+@click.command()
+@click.option("--bind", default="127.0.0.1:8080", show_default=True, help="HOST:PORT to listen on.")
+@click.option("--tick", type=click.FloatRange(0.2, 3600), default=5.0, show_default=True,
+              help="Seconds between scheduler checks.")  # fmt: skip
+@click.option("--sla-every", type=click.FloatRange(1, 86400), default=60.0, show_default=True,
+              help="Seconds between SLA clock checks.")  # fmt: skip
+@click.option("--schedules", "schedules_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Declared schedules [default: inspect/schedules.yml].")  # fmt: skip
+@click.pass_obj
+def serve(obj: Context, bind: str, tick: float, sla_every: float, schedules_file: Path | None) -> None:
+    """Scheduler + SLA clock + REST API (OpenAPI at /docs, /openapi.json) in one process; SIGTERM stops it."""
+    from patrol.service.server import ServeOptions, parse_bind, serve_forever
+
+    with handled():
+        host, port = parse_bind(bind)
+        options = ServeOptions(host, port, tick, sla_every, schedules_file)
+        serve_forever(obj.settings, obj.store, options)
+
+
+COMMANDS: list[click.Command] = [schedule, serve, token]

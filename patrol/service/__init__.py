@@ -1,0 +1,12 @@
+"""The service stage: scheduled inspections, the ``patrol serve`` daemon and its REST API.
+
+Modules: :mod:`~patrol.service.schedules` (stored/declared schedules, cron + time zone, misfire
+policy), :mod:`~patrol.service.lease` (expiring database leases), :mod:`~patrol.service.scheduler`
+(claiming firings, running them through :mod:`patrol.runner`), :mod:`~patrol.service.tokens`
+(hashed API tokens with roles), :mod:`~patrol.service.api` / :mod:`~patrol.service.routes`
+(FastAPI), :mod:`~patrol.service.metrics` (Prometheus text), :mod:`~patrol.service.export`
+(crontab / systemd units), :mod:`~patrol.service.server` (the process lifecycle).
+Nothing is imported here so the CLI stays fast; import the submodules.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,192 @@
+"""The web dashboard of ``patrol serve`` under ``/ui``: server-rendered (jinja2, autoescaped), zh/en.
+
+Pages: ``/ui/login`` (paste an API token; kept in an HttpOnly SameSite=Strict cookie),
+``/ui/fleet`` (coverage of the latest run, hosts, run history with report downloads, findings
+trend), ``/ui/tickets`` (open tickets ordered by SLA time left, breached in red, workflow buttons
+for operators), ``/ui/hosts/{host}`` (latest snapshot, findings, tickets, baselines).
+Device output is hostile input: every value goes through jinja2's autoescape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from patrol.errors import PatrolError
+from patrol.models import utcnow
+from patrol.service.api import ServiceState
+from patrol.service.i18n import TEXT
+from patrol.service.tokens import TokenInfo, authenticate, role_allows
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+COOKIE = "patrol_token"
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(default=True, default_for_string=True))  # fmt: skip
+
+
+def _state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.patrol
+    return state
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("patrol_lang") or "en"
+    return lang if lang in TEXT else "en"
+
+
+def _who(request: Request) -> TokenInfo | None:
+    secret = request.cookies.get(COOKIE)
+    return authenticate(_state(request).store, secret) if secret else None
+
+
+def _page(request: Request, template: str, who: TokenInfo | None, **context: Any) -> HTMLResponse:
+    lang = _lang(request)
+    html = _env.get_template(template).render(t=TEXT[lang], lang=lang, who=who, path=request.url.path, **context)
+    response = HTMLResponse(html)
+    response.set_cookie("patrol_lang", lang, httponly=True, samesite="strict")
+    return response
+
+
+def _login_first() -> RedirectResponse:
+    return RedirectResponse("/ui/login", status_code=303)
+
+
+def _authed(view: Callable[[Request, TokenInfo], Any]) -> Callable[[Request], Any]:
+    async def wrapper(request: Request) -> Any:
+        who = await run_in_threadpool(_who, request)
+        if who is None:
+            return _login_first()
+        return await run_in_threadpool(view, request, who)
+
+    return wrapper
+
+
+@router.get("/ui", response_class=RedirectResponse)
+def home() -> RedirectResponse:
+    return RedirectResponse("/ui/fleet", status_code=303)
+
+
+@router.get("/ui/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return _page(request, "login.html", None, error=None)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body).items()}
+
+
+@router.post("/ui/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    secret = (await _form(request)).get("token", "").strip()
+    who = await run_in_threadpool(authenticate, _state(request).store, secret) if secret else None
+    if who is None:
+        page = _page(request, "login.html", None, error=TEXT[_lang(request)]["bad_token"])
+        page.status_code = 401
+        return page
+    response = RedirectResponse("/ui/tickets", status_code=303)
+    response.set_cookie(COOKIE, secret, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/ui/logout")
+def logout() -> RedirectResponse:
+    response = _login_first()
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def _fleet(request: Request, who: TokenInfo) -> HTMLResponse:
+    store = _state(request).store
+    runs = store.list_runs(30)
+    hosts = store.host_results(runs[0].run_id) if runs else []
+    counts: dict[str, int] = {}
+    for f in store.findings(runs[0].run_id) if runs else []:
+        counts[f.host] = counts.get(f.host, 0) + 1
+    trend = [(r.run_id, sum(r.findings_by_severity.values()), r.coverage_percent) for r in reversed(runs)]
+    peak = max((n for _, n, _ in trend), default=0) or 1
+    return _page(request, "fleet.html", who, runs=runs, last=runs[0] if runs else None, hosts=hosts,
+                 counts=counts, trend=trend, peak=peak)  # fmt: skip
+
+
+def _left(remaining: timedelta | None) -> float:
+    return remaining.total_seconds() if remaining is not None else float("inf")
+
+
+def _tickets(request: Request, who: TokenInfo) -> HTMLResponse:
+    from patrol.tickets import TicketFilter, clocks, list_tickets
+    from patrol.tickets.workflow import allowed_actions
+
+    state, now = _state(request), utcnow()
+    rows = []
+    for ticket in list_tickets(state.store, TicketFilter(state="open")):
+        states = [c for c in clocks(ticket, state.contract, now) if c.status in ("running", "warning", "breached")]
+        soonest = min(states, key=lambda c: _left(c.remaining), default=None)
+        rows.append((ticket, soonest, allowed_actions(ticket.klass, ticket.state)))
+    rows.sort(key=lambda r: (_left(r[1].remaining) if r[1] else float("inf"), r[0].id))
+    can_move = role_allows(who.role, "operator")
+    error = request.query_params.get("error")
+    return _page(request, "tickets.html", who, rows=rows, can_move=can_move, error=error)
+
+
+def _host(request: Request, who: TokenInfo) -> HTMLResponse:
+    from patrol.drift.baselines import history
+    from patrol.tickets import TicketFilter, list_tickets
+
+    store, host = _state(request).store, request.path_params["host"]
+    seen = next(((r, h) for r in store.list_runs(50) for h in store.host_results(r.run_id) if h.host == host), None)
+    if seen is None:
+        return _page(request, "host.html", who, host=host, run=None, row=None, snapshot=None, findings=[],
+                     tickets=[], baselines=[])  # fmt: skip
+    run, row = seen
+    return _page(request, "host.html", who, host=host, run=run, row=row, snapshot=store.snapshot(run.run_id, host),
+                 findings=store.findings(run.run_id, host=host),
+                 tickets=list_tickets(store, TicketFilter(state="all", host=host)),
+                 baselines=history(store, host, row.groups))  # fmt: skip
+
+
+router.add_api_route("/ui/fleet", _authed(_fleet), methods=["GET"], response_class=HTMLResponse)
+router.add_api_route("/ui/tickets", _authed(_tickets), methods=["GET"], response_class=HTMLResponse)
+router.add_api_route("/ui/hosts/{host}", _authed(_host), methods=["GET"], response_class=HTMLResponse)
+
+
+def _report(request: Request, _: TokenInfo) -> Response:
+    from patrol.service.routes import report_download
+
+    q = request.query_params
+    return report_download(_state(request).store, request.path_params["run"], q.get("format", "html"),
+                           q.get("lang", "en"))  # fmt: skip
+
+
+router.add_api_route("/ui/runs/{run}/report", _authed(_report), methods=["GET"])
+
+
+@router.post("/ui/tickets/{ticket_id}/move")
+async def move_ticket(request: Request, ticket_id: int) -> Response:
+    """Form post of a workflow button: the same :func:`patrol.tickets.move` as the CLI and API."""
+    from patrol.tickets import move
+
+    who = await run_in_threadpool(_who, request)
+    if who is None:
+        return _login_first()
+    if not role_allows(who.role, "operator"):
+        return HTMLResponse(TEXT[_lang(request)]["forbidden"], status_code=403)
+    form, state = await _form(request), _state(request)
+    try:
+        await run_in_threadpool(move, state.store, state.contract, str(ticket_id), form.get("action", ""),
+                                form.get("note", ""), f"web:{who.name}")  # fmt: skip
+    except PatrolError as exc:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/ui/tickets?error={quote(str(exc))}", status_code=303)
+    return RedirectResponse("/ui/tickets", status_code=303)

@@ -1,0 +1,169 @@
+"""The scheduler: claims due firings in the database and runs them through the run pipeline.
+
+Every tick, :func:`claim_due` moves each due schedule's ``next_due`` forward with a
+compare-and-set (``UPDATE ... WHERE next_due = <the value read>``): of several ``patrol serve``
+processes on one database exactly one claims a firing. :func:`run_schedule` then takes the
+schedule's lease (so ``run-now`` and a firing never overlap either), runs it with
+:func:`patrol.runner.prepare_run` / :func:`patrol.runner.execute_run` — the same functions as
+``patrol run`` — writes the report and records the outcome on the schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from patrol import plugins
+from patrol.config import Settings
+from patrol.errors import PatrolError
+from patrol.models import RunSummary, utcnow
+from patrol.redact import redact_text
+from patrol.runner import RunRequest, execute_run, prepare_run
+from patrol.service.errors import LeaseHeld
+from patrol.service.lease import Heartbeat, acquire, holder_id, release
+from patrol.service.schedules import MISFIRE_GRACE, Schedule, next_fire, schedule_from_row
+from patrol.store import Store
+from patrol.store.schema_service import schedules
+
+__all__ = ["Claim", "Scheduler", "claim_due", "run_schedule"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A firing this process won: ``schedule`` was due at ``due``."""
+
+    schedule: Schedule
+    due: datetime
+
+
+def claim_due(store: Store, now: datetime | None = None) -> list[Claim]:
+    """Claim every due, unpaused schedule (misfire policy in :mod:`patrol.service.schedules`)."""
+    now = now or utcnow()
+    c = schedules.c
+    claims = []
+    with store.write() as conn:
+        rows = conn.execute(select(schedules).where(c.paused.is_(False), c.next_due <= now)).all()
+        for row in rows:
+            s = schedule_from_row(row)
+            missed = now - row.next_due > MISFIRE_GRACE
+            values = {"next_due": next_fire(s, now)} | ({"last_status": "missed"} if missed else {"last_fired": now})
+            done = conn.execute(update(schedules).where(c.name == s.name, c.next_due == row.next_due).values(values))
+            if done.rowcount == 1 and not missed:
+                claims.append(Claim(s, row.next_due))
+            elif missed:
+                log.warning("schedule %s missed its firing at %s (past the misfire grace)", s.name, row.next_due)
+    return claims
+
+
+def _record(store: Store, name: str, **values: object) -> None:
+    with store.write() as conn:
+        conn.execute(update(schedules).where(schedules.c.name == name).values(values))
+
+
+def _write_report(settings: Settings, store: Store, s: Schedule, run_id: str) -> Path:
+    from patrol.report import build_report, write_atomic
+
+    render = plugins.load("patrol.reports", s.report.format)
+    path = settings.runs_dir / run_id / f"report.{s.report.format}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, render(build_report(store, run_id, lang=s.report.lang)))
+    return path
+
+
+def _deliver(store: Store, s: Schedule, summary: RunSummary, report: Path) -> None:
+    from patrol.service.delivery import queue_report
+    from patrol.tickets import load_contract
+
+    try:
+        queue_report(store, load_contract(), s, summary, report)
+    except PatrolError as exc:  # the run itself is done and stored: say why the report did not go out
+        log.warning("report of %s not delivered: %s", s.name, exc)
+        _record(store, s.name, last_error=redact_text(f"report not delivered: {exc}"))
+
+
+def run_schedule(
+    settings: Settings, store: Store, s: Schedule, cancel: threading.Event | None = None, holder: str | None = None
+) -> RunSummary:
+    """Run ``s`` now under its lease; raises :class:`LeaseHeld` if it is already running."""
+    holder, lease = holder or _new_holder(), f"schedule:{s.name}"
+    acquire(store, lease, holder)
+    try:
+        with Heartbeat(store, lease, holder):
+            request = RunRequest(s.inventory, s.profiles, s.limit, s.forks, s.vault_password_file)
+            try:
+                prepared = prepare_run(settings, request)
+            except PatrolError as exc:
+                _record(store, s.name, last_status="failed", last_error=redact_text(str(exc)))
+                raise
+            _record(store, s.name, last_run_id=prepared.run_id, last_status="running", last_error=None)
+            summary = execute_run(settings, prepared, store, cancel=cancel)
+            _record(store, s.name, last_status=summary.status.value)
+            _deliver(store, s, summary, _write_report(settings, store, s, summary.run_id))
+            return summary
+    finally:
+        release(store, lease, holder)
+
+
+def _new_holder() -> str:
+    return f"{holder_id()}:{secrets.token_hex(3)}"
+
+
+class Scheduler:
+    """The loop of ``patrol serve``: every ``tick`` seconds claim due firings, run each in a thread."""
+
+    def __init__(self, settings: Settings, store: Store, tick: float = 5.0) -> None:
+        self.settings, self.store, self.tick = settings, store, tick
+        self.stop = threading.Event()
+        self.cancel = threading.Event()
+        self._runs: list[threading.Thread] = []
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def run_now(self, s: Schedule) -> threading.Thread:
+        """Start ``s`` in a background thread (LeaseHeld is checked first, in the caller)."""
+        holder = _new_holder()
+        acquire(self.store, f"schedule:{s.name}", holder)  # raises LeaseHeld here, not in the thread
+        return self._start(s, holder)
+
+    def shutdown(self, drain: float) -> None:
+        """Stop claiming; cancel running runs and wait up to ``drain`` seconds for them to close."""
+        self.stop.set()
+        self.cancel.set()
+        self._thread.join(timeout=self.tick + 1)
+        deadline = utcnow().timestamp() + drain
+        for thread in self._runs:
+            thread.join(timeout=max(0.0, deadline - utcnow().timestamp()))
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                for claim in claim_due(self.store):
+                    self._start(claim.schedule)
+            except Exception:
+                log.exception("scheduler tick failed")
+            self.stop.wait(self.tick)
+
+    def _start(self, s: Schedule, holder: str | None = None) -> threading.Thread:
+        args = (s, holder or _new_holder())
+        thread = threading.Thread(target=self._run, args=args, name=f"run-{s.name}", daemon=True)
+        self._runs = [t for t in self._runs if t.is_alive()] + [thread]
+        thread.start()
+        return thread
+
+    def _run(self, s: Schedule, holder: str) -> None:
+        try:
+            run_schedule(self.settings, self.store, s, self.cancel, holder)
+        except LeaseHeld as exc:
+            log.warning("schedule %s not started: %s", s.name, exc)
+        except Exception:
+            log.exception("scheduled run of %s failed", s.name)

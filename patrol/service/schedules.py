@@ -1,0 +1,267 @@
+"""Schedules: stored in the database, declarable in ``inspect/schedules.yml`` (which wins on start-up).
+
+A schedule, as stored and as returned by the API (``Schedule.public()``)::
+
+    {"name": "daily-net", "cron": "0 2 * * *", "timezone": "Asia/Shanghai", "jitter": 60,
+     "limit": "network", "inventory": ["/srv/inventory"], "profiles": ["inspect/"], "forks": null,
+     "report": {"format": "html", "lang": "zh", "recipients": ["noc@example.net"]},
+     "paused": false, "source": "cli", "next_due": "2026-11-26T18:00:37+00:00",
+     "last_run_id": "20261125-180012-9f3a", "last_status": "completed"}
+
+``cron`` is a 5-field expression (minute hour day month weekday), or 6 fields whose last one is
+seconds; it is evaluated in ``timezone`` (an IANA name) by croniter, so "0 2 * * *" in
+Asia/Shanghai fires at 02:00 local time whatever the server's zone. ``jitter`` (seconds) delays
+each firing by a random 0..jitter so many schedules do not hit the fleet at the same second.
+
+Misfire policy (runs missed while no ``patrol serve`` was up): missed firings are coalesced into
+one; it runs at start-up when it is late by at most :data:`MISFIRE_GRACE` (1 hour), otherwise it is
+skipped (``last_status`` = "missed") and the schedule waits for its next regular firing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from croniter import CroniterBadCronError, croniter
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from patrol.errors import NotFoundError
+from patrol.models import utcnow
+from patrol.paths import PROFILES_DIR
+from patrol.service.errors import ScheduleError
+from patrol.store import Store
+from patrol.store.schema_service import schedules
+
+__all__ = [
+    "MISFIRE_GRACE",
+    "SCHEDULES_FILE",
+    "ReportDelivery",
+    "Schedule",
+    "add_schedule",
+    "get_schedule",
+    "list_schedules",
+    "load_declared",
+    "next_fire",
+    "remove_schedule",
+    "schedule_from_row",
+    "set_paused",
+    "sync_declared",
+    "validate",
+]
+
+MISFIRE_GRACE = timedelta(hours=1)
+SCHEDULES_FILE = PROFILES_DIR / "schedules.yml"
+FORMATS, LANGS = ("html", "json"), ("en", "zh")
+
+
+@dataclass(frozen=True)
+class ReportDelivery:
+    """Which report a scheduled run writes and who receives it."""
+
+    format: str = "html"
+    lang: str = "en"
+    recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    cron: str
+    inventory: tuple[str, ...]
+    timezone: str = "UTC"
+    jitter: int = 0
+    limit: str | None = None
+    profiles: tuple[str, ...] = (str(PROFILES_DIR),)
+    forks: int | None = None
+    vault_password_file: str | None = None
+    report: ReportDelivery = field(default_factory=ReportDelivery)
+    paused: bool = False
+    source: str = "cli"
+    next_due: datetime | None = None
+    last_run_id: str | None = None
+    last_status: str | None = None
+    last_error: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["report"]["recipients"] = list(self.report.recipients)
+        data["next_due"] = self.next_due.isoformat() if self.next_due else None
+        return data
+
+
+def _zone(schedule: str, name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ScheduleError(schedule, f"unknown time zone {name!r}: use an IANA name like 'Asia/Shanghai' or 'UTC'",
+                            key="timezone") from exc  # fmt: skip
+
+
+def validate(s: Schedule) -> Schedule:
+    """Raise :class:`ScheduleError` naming the key and the fix; returns ``s``."""
+    if not s.name or not s.name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ScheduleError(s.name, "a name is letters, digits, '-', '_' or '.'", key="name")
+    _zone(s.name, s.timezone)
+    fields = s.cron.split()
+    if len(fields) not in (5, 6) or not croniter.is_valid(s.cron):
+        raise ScheduleError(s.name, f"invalid cron expression {s.cron!r}: expected 5 fields 'minute hour day "
+                            "month weekday' (or a 6th for seconds), e.g. '0 2 * * *'", key="cron")  # fmt: skip
+    if s.jitter < 0 or s.jitter > 3600:
+        raise ScheduleError(s.name, f"jitter {s.jitter} out of range: 0..3600 seconds", key="jitter")
+    if not s.inventory:
+        raise ScheduleError(s.name, "needs an inventory (-i PATH)", key="inventory")
+    if s.report.format not in FORMATS or s.report.lang not in LANGS:
+        raise ScheduleError(s.name, f"report format must be one of {FORMATS} and lang one of {LANGS}", key="report")
+    return s
+
+
+def next_fire(s: Schedule, after: datetime, rng: random.Random | None = None) -> datetime:
+    """The next firing strictly after ``after`` (UTC), cron evaluated in the schedule's zone, plus jitter."""
+    local = after.astimezone(_zone(s.name, s.timezone))
+    try:
+        fire: datetime = croniter(s.cron, local).get_next(datetime)
+    except CroniterBadCronError as exc:
+        raise ScheduleError(s.name, f"invalid cron expression {s.cron!r}: {exc}", key="cron") from exc
+    jitter = (rng or random).uniform(0, s.jitter) if s.jitter else 0.0
+    return fire.astimezone(after.tzinfo) + timedelta(seconds=jitter)
+
+
+def schedule_from_row(r: Row[Any]) -> Schedule:
+    report = r.report or {}
+    return Schedule(
+        name=r.name, cron=r.cron, timezone=r.timezone, jitter=r.jitter, limit=r.limit_expr,
+        inventory=tuple(r.inventory), profiles=tuple(r.profiles), forks=r.forks,
+        vault_password_file=r.vault_password_file,
+        report=ReportDelivery(report.get("format", "html"), report.get("lang", "en"),
+                              tuple(report.get("recipients", ()))),
+        paused=bool(r.paused), source=r.source, next_due=r.next_due, last_run_id=r.last_run_id,
+        last_status=r.last_status, last_error=r.last_error,
+    )  # fmt: skip
+
+
+def _values(s: Schedule, now: datetime) -> dict[str, Any]:
+    return {
+        "cron": s.cron, "timezone": s.timezone, "jitter": s.jitter, "limit_expr": s.limit,
+        "inventory": list(s.inventory), "profiles": list(s.profiles), "forks": s.forks,
+        "vault_password_file": s.vault_password_file, "source": s.source, "updated_at": now,
+        "report": {"format": s.report.format, "lang": s.report.lang, "recipients": list(s.report.recipients)},
+    }  # fmt: skip
+
+
+def add_schedule(store: Store, s: Schedule, now: datetime | None = None) -> Schedule:
+    """Store a new schedule; :class:`ScheduleError` if the name exists (nothing changes)."""
+    now = now or utcnow()
+    validate(s)
+    with store.write() as conn:
+        if conn.execute(select(schedules.c.name).where(schedules.c.name == s.name)).first():
+            raise ScheduleError(s.name, "exists already: pick another name or `patrol schedule remove` it first")
+        conn.execute(insert(schedules).values(name=s.name, paused=s.paused, created_at=now,
+                                              next_due=next_fire(s, now), **_values(s, now)))  # fmt: skip
+        return _get(conn, s.name)
+
+
+def _get(conn: Connection, name: str) -> Schedule:
+    row = conn.execute(select(schedules).where(schedules.c.name == name)).first()
+    if row is None:
+        raise NotFoundError("schedule", name, "`patrol schedule list` shows the schedules")
+    return schedule_from_row(row)
+
+
+def get_schedule(store: Store, name: str) -> Schedule:
+    with store.read() as conn:
+        return _get(conn, name)
+
+
+def list_schedules(store: Store) -> list[Schedule]:
+    with store.read() as conn:
+        return [schedule_from_row(r) for r in conn.execute(select(schedules).order_by(schedules.c.name))]
+
+
+def set_paused(store: Store, name: str, paused: bool, now: datetime | None = None) -> Schedule:
+    """Pause or resume; resuming computes the next firing from now (paused firings are not caught up)."""
+    now = now or utcnow()
+    with store.write() as conn:
+        s = _get(conn, name)
+        values: dict[str, Any] = {"paused": paused, "updated_at": now}
+        if not paused:
+            values["next_due"] = next_fire(s, now)
+        conn.execute(update(schedules).where(schedules.c.name == name).values(values))
+        return _get(conn, name)
+
+
+def remove_schedule(store: Store, name: str) -> None:
+    with store.write() as conn:
+        _get(conn, name)
+        conn.execute(delete(schedules).where(schedules.c.name == name))
+
+
+# -- inspect/schedules.yml ------------------------------------------------------------------
+
+
+def _declared(name: str, spec: Any, source: str, base: Path) -> Schedule:
+    if not isinstance(spec, dict):
+        raise ScheduleError(name, "expected a mapping with at least 'cron' and 'inventory'", source=source)
+    known = {"cron", "timezone", "jitter", "limit", "inventory", "profiles", "forks", "vault_password_file",
+             "report", "paused"}  # fmt: skip
+    if unknown := sorted(set(spec) - known):
+        raise ScheduleError(name, f"unknown key(s) {unknown}; known: {sorted(known)}", key=unknown[0], source=source)
+    paths = {k: tuple(str((base / p).resolve()) for p in _list(spec.get(k, ()))) for k in ("inventory", "profiles")}
+    report = spec.get("report") or {}
+    try:
+        s = Schedule(
+            name=name, cron=str(spec.get("cron", "")), timezone=str(spec.get("timezone", "UTC")),
+            jitter=int(spec.get("jitter", 0)), limit=spec.get("limit"), inventory=paths["inventory"],
+            profiles=paths["profiles"] or (str(PROFILES_DIR),), forks=spec.get("forks"),
+            vault_password_file=spec.get("vault_password_file"), paused=bool(spec.get("paused", False)),
+            report=ReportDelivery(str(report.get("format", "html")), str(report.get("lang", "en")),
+                                  tuple(_list(report.get("recipients", ())))),
+            source="file",
+        )  # fmt: skip
+        return validate(s)
+    except ScheduleError as exc:
+        raise ScheduleError(name, exc.detail, key=exc.key, source=source) from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ScheduleError(name, f"bad value: {exc}", source=source) from exc
+
+
+def _list(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+def load_declared(path: Path) -> list[Schedule]:
+    """Parse a schedules file ``{schedules: {NAME: {cron:, inventory:, ...}}}``; [] when absent."""
+    if not path.exists():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ScheduleError("-", f"not valid YAML: {exc}", source=str(path)) from exc
+    entries = data.get("schedules") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise ScheduleError("-", "expected a top-level mapping 'schedules: {NAME: {...}}'", source=str(path))
+    return [_declared(str(name), spec, str(path), path.parent.parent) for name, spec in entries.items()]
+
+
+def sync_declared(store: Store, path: Path = SCHEDULES_FILE, now: datetime | None = None) -> list[str]:
+    """Write the file's schedules over the stored ones of the same name (the file wins); their names."""
+    now = now or utcnow()
+    declared = load_declared(path)  # all parsed before anything is written
+    with store.write() as conn:
+        for s in declared:
+            row = conn.execute(select(schedules).where(schedules.c.name == s.name)).first()
+            values = _values(s, now) | {"paused": s.paused}
+            if row is None:
+                first = next_fire(s, now)
+                conn.execute(insert(schedules).values(name=s.name, created_at=now, next_due=first, **values))
+                continue
+            if row.cron != s.cron or row.timezone != s.timezone or row.next_due is None:
+                values["next_due"] = next_fire(s, now)
+            conn.execute(update(schedules).where(schedules.c.name == s.name).values(values))
+    return [s.name for s in declared]

@@ -1,0 +1,119 @@
+"""The web dashboard in real headless Chromium: log in with a token, tickets by SLA, move one, zh/en, escaping."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import LAB_INVENTORY, LAB_VAULT, PatrolCLI
+from tests.service.conftest import Server, start_server
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium")
+pytestmark = [
+    pytest.mark.usefixtures("lab"),
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (apt-get install chromium)"),
+]
+
+HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script> fan noise"
+SERVICE = "sla:\n  critical: {respond: 1s, resolve: 1h}\n  normal: {respond: 1h, resolve: 12h}\n"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PatrolCLI, Server, dict[str, str]]]:
+    base = tmp_path_factory.mktemp("dash")
+    cli = PatrolCLI(base / "home")
+    service = base / "service.yml"
+    service.write_text(SERVICE)
+    assert cli("schedule", "add", "core", "--cron", "0 2 * * *", "--limit", "core-sw1", "-i", str(LAB_INVENTORY),
+               "--vault-password-file", str(LAB_VAULT)).code == 0  # fmt: skip
+    assert cli("schedule", "run-now", "core").code == 0
+    new = cli("ticket", "new", "--class", "defect", "--channel", "phone", "--reporter", "Li", "--location", "DC1",
+              "--priority", "normal", HOSTILE)  # fmt: skip
+    assert new.code == 0, new.output
+    tokens = {r: cli("token", "add", f"web-{r}", "--role", r).stdout.strip() for r in ("viewer", "operator")}
+    server = start_server(cli, "--tick", "1", env={"PATROL_SERVICE": str(service)})
+    yield cli, server, tokens
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield launched
+        launched.close()
+
+
+class Page:
+    """A browser page that records console errors, page errors and dialogs (an alert = XSS)."""
+
+    def __init__(self, browser: Any) -> None:
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
+        self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+
+    def login(self, server: Server, token: str) -> None:
+        self.page.goto(server.url + "/ui/tickets")
+        assert self.page.url.endswith("/ui/login")
+        self.page.fill("#token", token)
+        self.page.click("#login")
+        self.page.wait_for_url("**/ui/tickets")
+
+
+def test_operator_moves_a_ticket_in_the_browser(site: tuple[PatrolCLI, Server, dict[str, str]], browser: Any,
+                                                tmp_path: Path) -> None:  # fmt: skip
+    cli, server, tokens = site
+    tab = Page(browser)
+    tab.login(server, tokens["operator"])
+    page = tab.page
+    rows = page.locator("#tickets tr[id^=ticket-]")
+    first = rows.first
+    assert first.locator("td").nth(1).inner_text() == "critical"  # least SLA time left first
+    sla = first.locator("td.sla")
+    assert "breached" in (sla.get_attribute("class") or "") and "breached" in sla.inner_text()
+    assert sla.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(192, 57, 43)"
+    assert HOSTILE in page.inner_text("#tickets")  # shown as text, never run
+    ticket_id = (first.get_attribute("id") or "").removeprefix("ticket-")
+    first.locator("button[data-action=analyse]").click()
+    page.wait_for_load_state()
+    assert page.locator(f"#ticket-{ticket_id} td.state").inner_text() == "analysing"
+    shown = cli("ticket", "show", ticket_id)
+    assert "analysing" in shown.stdout and "web:web-operator" in shown.stdout
+    page.goto(server.url + "/ui/tickets?lang=zh")
+    assert page.locator("h1").inner_text() == "工單"
+    page.screenshot(path=str(tmp_path / "dashboard-tickets.png"), full_page=True)
+    assert (tmp_path / "dashboard-tickets.png").stat().st_size > 1000
+    page.goto(server.url + "/ui/fleet?lang=en")
+    assert "1/1 inspected" in page.inner_text("#coverage")
+    page.click("#hosts a")
+    assert page.locator("h1").inner_text() == "Host core-sw1"
+    assert "core-sw1" in page.inner_text("#facts")
+    assert tab.problems == []
+
+
+def test_viewer_sees_no_workflow_and_bad_token_is_refused(site: tuple[PatrolCLI, Server, dict[str, str]],
+                                                          browser: Any) -> None:  # fmt: skip
+    _, server, tokens = site
+    tab = Page(browser)
+    tab.page.goto(server.url + "/ui/login")
+    tab.page.fill("#token", "ptl_not-a-token")
+    tab.page.click("#login")
+    assert "Unknown or revoked token" in tab.page.inner_text("#error")
+    viewer = Page(browser)
+    viewer.login(server, tokens["viewer"])
+    assert viewer.page.locator("button.move").count() == 0
+    status = viewer.page.evaluate(
+        "fetch('/ui/tickets/1/move', {method: 'POST', body: 'action=analyse',"
+        " headers: {'Content-Type': 'application/x-www-form-urlencoded'}}).then(r => r.status)"
+    )
+    assert status == 403
+    assert [p for p in viewer.problems if "403" not in p] == []
