@@ -1,9 +1,227 @@
-"""Reporting commands: ``trends``, ``forecast``, ``propose`` (and the period report)."""
+"""History commands: ``trends`` (analytics over the store's history).
+
+``patrol trends --since 90d --by domain --format table|json|png``.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+from rich.table import Table
 
-__all__ = ["COMMANDS"]
+from patrol.cli.common import Context, fail, handled, out
+from patrol.models import utcnow
 
-COMMANDS: list[click.Command] = []
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from patrol.history import Trends
+
+__all__ = ["COMMANDS", "parse_since"]
+
+_UNITS = {"d": 1, "w": 7}
+
+
+def parse_since(value: str, now: datetime) -> datetime | None:
+    """``90d`` / ``12w`` before ``now``, ``all`` (None) or a UTC date ``2026-08-01``."""
+    if value == "all":
+        return None
+    match = re.fullmatch(r"(\d+)([dw])", value)
+    if match:
+        return now - timedelta(days=int(match[1]) * _UNITS[match[2]])
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
+    except ValueError:
+        fail(f"--since {value!r}: expected a period like 90d or 12w, a date like 2026-08-01, or 'all'")
+        raise  # unreachable: fail exits
+
+
+_SINCE = click.option("--since", default="90d", show_default=True, help="Period: 90d, 12w, a date or 'all'.")
+
+
+def _lang_default() -> str:
+    from patrol.report.labels import default_lang
+
+    return default_lang()
+
+
+_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_lang_default,
+                     help="Language of labels and charts [default: from the locale].")  # fmt: skip
+
+_TITLES = {
+    "compliance": "compliance % per day", "opened_resolved": "tickets opened vs resolved per week",
+    "sla": "MTTR and SLA attainment per priority (resolve clock)", "repeat_hosts": "repeat offenders: hosts",
+    "repeat_checks": "repeat offenders: checks", "flapping": "flapping checks (pass <-> fail)",
+    "version_sprawl": "OS / firmware version sprawl per platform", "drift": "drift frequency per host",
+}  # fmt: skip
+
+
+def _table(name: str, frame: pd.DataFrame, limit: int = 15) -> Table:
+    table = Table(title=_TITLES.get(name, name), title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    rows = frame.tail(limit) if name == "compliance" else frame.head(limit)
+    for row in rows.itertuples(index=False):
+        table.add_row(*["—" if v is None or v != v else str(v) for v in row])
+    return table
+
+
+def _print_trends(result: Trends) -> None:
+    since = result.since.strftime("%Y-%m-%d") if result.since else "the beginning"
+    if not result.runs:
+        out.print(f"no data: no completed run since {since} (`patrol runs` lists the runs)")
+        return
+    out.print(f"{result.runs} run(s) since {since}, compliance by {result.by}")
+    for name, frame in result.frames.items():
+        if frame.empty:
+            out.print(f"{_TITLES.get(name, name)}: no data")
+        else:
+            out.print(_table(name, frame))
+
+
+def _png(result: Trends, output: Path, lang: str) -> list[Path]:
+    from patrol.history.charts import compliance_chart, opened_resolved_chart
+    from patrol.report.atomic import write_atomic
+
+    written = []
+    if not result.frames["compliance"].empty:
+        written.append(write_atomic(output.with_name(output.stem + "-compliance.png"),
+                                    compliance_chart(result.frames["compliance"], lang)))  # fmt: skip
+    if not result.frames["opened_resolved"].empty:
+        written.append(write_atomic(output.with_name(output.stem + "-tickets.png"),
+                                    opened_resolved_chart(result.frames["opened_resolved"], lang)))  # fmt: skip
+    return written
+
+
+@click.command()
+@_SINCE
+@click.option("--by", type=click.Choice(["domain", "group", "check"]), default="domain", show_default=True,
+              help="Compliance per domain, inventory group or check.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "png"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="png: base name of the charts [default: HOME/trends/trends.png].")  # fmt: skip
+@_LANG
+@click.pass_obj
+def trends(obj: Context, since: str, by: str, fmt: str, output: Path | None, lang: str) -> None:
+    """Compliance over time, tickets opened/resolved, MTTR and SLA, repeat offenders, flapping, sprawl, drift."""
+    from patrol.history import trends as compute
+    from patrol.tickets import load_contract
+
+    now = utcnow()
+    start = parse_since(since, now)
+    with handled():
+        result = compute(obj.store, start, by, load_contract(), now)
+    if fmt == "json":
+        out.print_json(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
+    elif fmt == "png":
+        if not result.runs:
+            fail(f"no data: no completed run since {since}; nothing to chart")
+        with handled():
+            paths = _png(result, output or obj.settings.home / "trends" / "trends.png", lang)
+        out.print("\n".join(str(p) for p in paths) or "no data to chart")
+    else:
+        _print_trends(result)
+
+
+COMMANDS: list[Any] = [trends]
+
+
+def _days(value: str) -> float:
+    match = re.fullmatch(r"(\d+)([dw])", value)
+    if not match:
+        fail(f"--horizon {value!r}: expected a period like 180d or 26w")
+        raise AssertionError  # unreachable: fail exits
+    return float(int(match[1]) * _UNITS[match[2]])
+
+
+def _forecast_table(found: list[Any], metric: str) -> Table:
+    table = Table(title=f"{metric} forecast: days until the threshold", title_justify="left")
+    for column in ("host", "resource", "now %", "per day", "threshold", "days (band)", "status"):
+        table.add_column(column, overflow="fold")
+    for f in found:
+        band = "—" if f.days is None else f"~{f.days:.0f} ({_num(f.days_low)}–{_num(f.days_high)})"
+        status = f.reason if f.status == "too_few_points" else f.status + (f": {f.reason}" if f.reason else "")
+        table.add_row(f.host, f"{f.kind} {f.name}", _num(f.current, 1), _num(f.slope_per_day, 3),
+                      f"{f.threshold:g}%", band, status)  # fmt: skip
+    return table
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "∞" if value is None else f"{value:.{digits}f}"
+
+
+@click.command()
+@click.option("--metric", type=click.Choice(["storage", "memory", "interface"]), default="storage", show_default=True)
+@click.option("--horizon", default="180d", show_default=True, help="Forecast this far ahead: 180d, 26w.")
+@click.option("--since", default="180d", show_default=True, help="History to fit: 180d, 12w, a date or 'all'.")
+@click.option("--threshold", type=click.FloatRange(1, 100),
+              help="Threshold %% [default: storage 85, memory 90, interface 80].")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def forecast(obj: Context, metric: str, horizon: str, since: str, threshold: float | None, as_json: bool) -> None:
+    """Days until each resource reaches its threshold at the current growth (robust trend, band)."""
+    from patrol.history.forecast import forecast as compute
+
+    days = _days(horizon)
+    with handled():
+        found = compute(obj.store, metric, parse_since(since, utcnow()), days, threshold)
+    if as_json:
+        out.print_json(json.dumps([f.to_dict() for f in found], ensure_ascii=False))
+    elif not found:
+        out.print(f"no data: no {metric} measurement in the store since {since} (nothing to forecast)")
+    else:
+        out.print(_forecast_table(found, metric))
+
+
+@click.command()
+@_SINCE
+@click.option("--format", "fmt", type=click.Choice(["table", "md", "html", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write md/html here.")
+@click.option("--rules", type=click.Path(dir_okay=False, path_type=Path),
+              help="Proposal rules [default: inspect/proposals.yml].")  # fmt: skip
+@_LANG
+@click.pass_obj
+def propose(obj: Context, since: str, fmt: str, output: Path | None, rules: Path | None, lang: str) -> None:
+    """Ranked improvement proposals with evidence, affected assets, priority and timeline."""
+    from patrol.history.proposals import load_rules
+    from patrol.history.proposals import propose as compute
+    from patrol.history.render import proposal_charts, render_proposals
+    from patrol.report.atomic import write_atomic
+    from patrol.tickets import load_contract
+
+    now = utcnow()
+    start = parse_since(since, now)
+    with handled():
+        rule_list = load_rules(rules)
+        found = compute(obj.store, rule_list, load_contract(), start, now, lang)
+        if fmt == "json":
+            out.print_json(json.dumps([p.to_dict() for p in found], ensure_ascii=False, default=str))
+            return
+        if fmt in ("md", "html"):
+            charts = proposal_charts(obj.store, found, rule_list, start, lang) if fmt == "html" else {}
+            path = output or obj.settings.home / "proposals" / f"proposals.{fmt}"
+            out.print(str(write_atomic(path, render_proposals(found, fmt, lang, charts))))
+            return
+    _print_proposals(found, since)
+
+
+def _print_proposals(found: list[Any], since: str) -> None:
+    if not found:
+        out.print(f"no proposal: nothing in the history since {since} matches a rule (or there is no data)")
+        return
+    table = Table(title="improvement proposals, ranked", title_justify="left")
+    for column in ("#", "priority", "proposal", "assets", "timeline"):
+        table.add_column(column, overflow="fold")
+    for i, p in enumerate(found, 1):
+        assets = ", ".join(p.assets[:5]) + (" …" if len(p.assets) > 5 else "")
+        table.add_row(str(i), p.priority.value, p.title, assets, p.timeline)
+    out.print(table)
+
+
+COMMANDS.extend([forecast, propose])

@@ -80,7 +80,8 @@ def _raise_keyboard_interrupt(*_: Any) -> None:
     type=click.Path(dir_okay=False),
     help="Vault password file [env PATROL_VAULT_PASSWORD_FILE].",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Report language.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=lambda: _locale_lang(),
+              help="Report language [default: from the locale, LANG=zh_* gives zh].")
 @click.pass_obj
 def run(
     obj: Context,
@@ -243,18 +244,33 @@ def findings(
     out.print(table)
 
 
+def _locale_lang() -> str:
+    from patrol.report.labels import default_lang
+
+    return default_lang()
+
+
+_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_locale_lang,
+                     help="Report language [default: from the locale, LANG=zh_* gives zh].")  # fmt: skip
+
+
 @click.command()
-@click.argument("run_ref", metavar="RUN")
-@click.option(
-    "--format", "fmt", default="html", show_default=True, help="Report format: " + ", ".join(["html", "json"])
-)
+@click.argument("run_ref", metavar="RUN", required=False)
+@click.option("--format", "fmt", default="html", show_default=True,
+              help="Report format (entry-point group patrol.reports): html, md, json, junit, xlsx.")  # fmt: skip
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Where to write [default: HOME/runs/RUN/report.FORMAT]."
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@_LANG
+@click.option("--period", metavar="YYYY-MM", help="The monthly service report of this month instead of a RUN.")
 @click.pass_obj
-def report(obj: Context, run_ref: str, fmt: str, output: str | None, lang: str) -> None:
-    """Render the report of RUN."""
+def report(obj: Context, run_ref: str | None, fmt: str, output: str | None, lang: str, period: str | None) -> None:
+    """Render the report of RUN (html, md, json, junit, xlsx), or --period YYYY-MM (html, md, xlsx)."""
+    if period:
+        _period_report(obj, run_ref, period, fmt, output, lang)
+        return
+    if not run_ref:
+        fail("name the RUN to report on (an id, a prefix or 'latest'; `patrol runs` lists them) or --period YYYY-MM")
     with handled():
         known = plugins.names("patrol.reports")
         if fmt not in known:
@@ -263,6 +279,21 @@ def report(obj: Context, run_ref: str, fmt: str, output: str | None, lang: str) 
         run_id = store.resolve_run(run_ref)
         path = Path(output) if output else obj.settings.runs_dir / run_id / f"report.{fmt}"
         out.print(str(_write_report(store, run_id, fmt, path, lang)))
+
+
+def _period_report(obj: Context, run_ref: str | None, period: str, fmt: str, output: str | None, lang: str) -> None:
+    from patrol.history.delivery import render_for_delivery
+    from patrol.report import write_atomic
+    from patrol.tickets import load_contract
+
+    if run_ref:
+        fail(f"name either RUN ({run_ref}) or --period {period}, not both")
+    if fmt not in ("html", "md", "xlsx"):
+        fail(f"--format {fmt!r} with --period: choose one of html, md, xlsx")
+    with handled():
+        name, content = render_for_delivery(obj.store, period=period, run=None, fmt=fmt, lang=lang,
+                                            contract=load_contract())  # fmt: skip
+        out.print(str(write_atomic(Path(output) if output else obj.settings.home / "reports" / name, content)))
 
 
 def _write_report(store: Store, run_id: str, fmt: str, path: Path, lang: str) -> Path:

@@ -11,8 +11,8 @@ from patrol.errors import ReportError
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` via a temp file in the same folder + rename; returns the path."""
+def write_atomic(path: str | Path, text: str | bytes) -> Path:
+    """Write ``text`` (str as UTF-8, or bytes as is) to ``path`` via a temp file + rename; returns the path."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -20,8 +20,8 @@ def write_atomic(path: str | Path, text: str) -> Path:
     except OSError as exc:
         raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)

@@ -6,7 +6,11 @@ profiles (``title: {en, zh}``), severities use the contract's terms (特急/緊�
 
 from __future__ import annotations
 
-__all__ = ["LABELS", "labels"]
+import os
+
+__all__ = ["LABELS", "LANGS", "default_lang", "domain_label", "labels"]
+
+LANGS = ("en", "zh")
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -66,6 +70,27 @@ LABELS: dict[str, dict[str, str]] = {
         "not_applicable": "n/a",
         "error": "error",
         "not_evaluated": "not evaluated",
+        "tickets": "Tickets moved by this run",
+        "opened": "opened",
+        "reopened": "reopened",
+        "resolved": "resolved",
+        "no_tickets": "This run opened, reopened or resolved no ticket.",
+        "ticket": "Ticket",
+        "title_col": "Title",
+        "drift": "Drift summary",
+        "no_drift": "No drift from the approved baselines.",
+        "drift_items": "drift item(s)",
+        "summary": "Summary",
+        "domain": "Domain",
+        "count": "Count",
+        "value": "Value",
+        "outcome": "Outcome",
+        "health": "Health per domain",
+        "hosts_col": "Hosts",
+        "failed_checks": "Failed checks",
+        "detail": "Detail",
+        "not_inspected": "not inspected",
+        "total": "Total",
     },
     "zh": {
         "title": "巡檢報告",
@@ -124,6 +149,27 @@ LABELS: dict[str, dict[str, str]] = {
         "not_applicable": "不適用",
         "error": "錯誤",
         "not_evaluated": "未評估",
+        "tickets": "本次巡檢變動的工單",
+        "opened": "新開",
+        "reopened": "重開",
+        "resolved": "已解決",
+        "no_tickets": "本次巡檢沒有新開、重開或解決任何工單。",
+        "ticket": "工單",
+        "title_col": "標題",
+        "drift": "配置偏離摘要",
+        "no_drift": "與已批准基線相比沒有偏離。",
+        "drift_items": "項偏離",
+        "summary": "摘要",
+        "domain": "設備類別",
+        "count": "數量",
+        "value": "數值",
+        "outcome": "結果",
+        "health": "各類設備健康狀況",
+        "hosts_col": "設備數",
+        "failed_checks": "不通過的檢查項",
+        "detail": "明細",
+        "not_inspected": "未巡檢",
+        "total": "合計",
     },
 }
 
@@ -131,3 +177,17 @@ LABELS: dict[str, dict[str, str]] = {
 def labels(lang: str) -> dict[str, str]:
     """The labels of ``lang`` (``en`` or ``zh``); English for any other value."""
     return LABELS.get(lang, LABELS["en"])
+
+
+def default_lang() -> str:
+    """``zh`` when the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) is Chinese, else ``en``."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def domain_label(domain: str, lang: str) -> str:
+    """The domain's name (``host`` is labelled ``host_domain``)."""
+    return labels(lang)["host_domain" if domain == "host" else domain]

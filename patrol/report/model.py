@@ -19,7 +19,12 @@
                                   "not_evaluated": 0},
                  "findings": [Finding, ...],
                  "interfaces": [{"name", "admin_up", "oper_up", "description"}],
-                 "resources": [{"kind", "name", "used_percent"}]}]
+                 "resources": [{"kind", "name", "used_percent"}],
+                 "checks": [{"check_id": "ntp.synced", "outcome": "fail", "objects": 1,
+                             "failed_objects": ["-"], "message": "..."}]}],
+      "changes": [...],                                 # remediation changes re-inspected
+      "tickets": {"opened": [TicketLine], "reopened": [...], "resolved": [...]},
+      "drift": {"total": 4, "by_host": {...}, "by_severity": {...}, "items": [Finding, ...]}
     }
 """
 
@@ -32,6 +37,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from patrol.models import DeviceClass, Finding, Outcome, RunSummary, Severity, Snapshot, utcnow
+from patrol.report.extras import CheckLine, DriftSummary, TicketMoves, check_lines, drift_summary, ticket_lines
 from patrol.store import HostRow, Store
 
 __all__ = ["REPORT_SCHEMA", "Coverage", "Gap", "HostReport", "RunReport", "build_report"]
@@ -69,6 +75,7 @@ class HostReport(_Model):
     findings: list[Finding] = Field(default_factory=list)
     interfaces: list[dict[str, Any]] = Field(default_factory=list)
     resources: list[dict[str, Any]] = Field(default_factory=list)
+    checks: list[CheckLine] = Field(default_factory=list)
 
     @property
     def worst(self) -> Severity | None:
@@ -99,6 +106,8 @@ class RunReport(_Model):
     findings: list[Finding]
     hosts: list[HostReport]
     changes: list[ChangeLine] = Field(default_factory=list)
+    tickets: TicketMoves = Field(default_factory=TicketMoves)
+    drift: DriftSummary = Field(default_factory=DriftSummary)
 
 
 def _gap(row: HostRow) -> Gap:
@@ -107,7 +116,8 @@ def _gap(row: HostRow) -> Gap:
 
 def _host_report(store: Store, run_id: str, row: HostRow, findings: list[Finding]) -> HostReport:
     snapshot: Snapshot | None = store.snapshot(run_id, row.host)
-    counts = Counter(r.outcome.value for r in store.check_results(run_id, row.host))
+    results = store.check_results(run_id, row.host)
+    counts = Counter(r.outcome.value for r in results)
     report = HostReport(
         host=row.host,
         status=str(row.status),
@@ -118,6 +128,7 @@ def _host_report(store: Store, run_id: str, row: HostRow, findings: list[Finding
         collector=row.collector,
         check_counts={o.value: counts.get(o.value, 0) for o in Outcome},
         findings=[f for f in findings if f.host == row.host],
+        checks=check_lines(results).get(row.host, []),
     )
     if snapshot is not None:
         report.facts = snapshot.facts.model_dump(mode="json", exclude_none=True)
@@ -153,6 +164,8 @@ def build_report(store: Store, run_id: str, lang: str = "en") -> RunReport:
         findings=findings,
         hosts=[_host_report(store, run_id, row, findings) for row in rows],
         changes=_changes(store, run_id),
+        tickets=ticket_lines(store, run_id),
+        drift=drift_summary(findings),
     )
 
 

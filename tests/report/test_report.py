@@ -37,6 +37,8 @@ def test_json_report_schema(lab_store: Store) -> None:
         "findings",
         "hosts",
         "changes",
+        "tickets",
+        "drift",
     }
     assert data["run"]["run_id"] == RUN_ID and data["run"]["status"] == "completed"
     assert data["coverage"] == {

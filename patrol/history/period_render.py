@@ -1,0 +1,129 @@
+"""The monthly report rendered as Markdown, self-contained HTML (charts inline) or XLSX (charts as images).
+
+``render_period(report, fmt)`` -> ``str`` (md, html) or ``bytes`` (xlsx).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.drawing.image import Image
+from openpyxl.styles import Font
+
+from patrol.history.charts import data_uri
+from patrol.history.period import PeriodReport
+from patrol.report.labels import domain_label, labels
+from patrol.report.markdown import md_table
+
+__all__ = ["PERIOD_LABELS", "render_period"]
+
+PERIOD_LABELS = {
+    "en": {"title": "Monthly service report", "no_data": "No data: no inspection run in this period.",
+           "runs": "Inspection runs", "coverage": "Average coverage", "compliance": "Compliance by domain",
+           "open_now": "Findings at the end of the period", "tickets": "Tickets", "opened": "opened",
+           "resolved": "resolved", "sla": "SLA attainment by priority (resolve clock)", "mttr": "MTTR (h)",
+           "attainment": "Attainment %", "met": "met", "missed": "missed", "repeat": "Most recurring checks",
+           "proposals": "Improvement proposals", "charts": "Charts", "percent": "%"},
+    "zh": {"title": "月度服務報告", "no_data": "無數據：本期間沒有巡檢記錄。", "runs": "巡檢次數",
+           "coverage": "平均巡檢覆蓋率", "compliance": "各類設備合規率", "open_now": "期末未解決問題",
+           "tickets": "工單", "opened": "新開", "resolved": "已解決", "sla": "各優先級 SLA 達成率（解決時限）",
+           "mttr": "平均修復時間 (小時)", "attainment": "達成率 %", "met": "達標", "missed": "未達標",
+           "repeat": "最常復發的檢查項", "proposals": "改進建議", "charts": "圖表", "percent": "%"},
+}  # fmt: skip
+
+
+def _v(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def _sections(r: PeriodReport) -> list[tuple[str, list[str], list[list[Any]]]]:
+    P, S = PERIOD_LABELS[r.lang], labels(r.lang)
+    return [
+        (P["compliance"], [S["domain"], P["percent"]], [[domain_label(d, r.lang), v] for d, v in r.compliance.items()]),
+        (P["open_now"], [S["severity"], S["count"]], [[S[k], v] for k, v in r.findings_by_severity.items()]),
+        (P["sla"], [S["severity"], P["tickets"], P["resolved"], P["mttr"], P["met"], P["missed"], P["attainment"]],
+         [[S[x["priority"]], x["tickets"], x["resolved"], _v(x["mttr_hours"]), x["met"], x["missed"],
+           _v(x["attainment_percent"])] for x in r.sla]),
+        (P["repeat"], [S["check"], S["findings"], S["hosts_col"]],
+         [[x["check_id"], x["findings"], x["hosts"]] for x in r.repeat_checks]),
+        (P["proposals"], ["#", S["severity"], P["proposals"], "→"],
+         [[i, S[p["priority"]], p["title"], p["timeline"]] for i, p in enumerate(r.proposals, 1)]),
+    ]  # fmt: skip
+
+
+def _head(r: PeriodReport) -> tuple[str, list[str]]:
+    P = PERIOD_LABELS[r.lang]
+    title = f"{P['title']} {r.period}"
+    if not r.runs:
+        return title, [P["no_data"]]
+    return title, [f"{P['runs']}: {r.runs}", f"{P['coverage']}: {r.coverage_percent}%",
+                   f"{P['tickets']}: {r.opened} {P['opened']}, {r.resolved} {P['resolved']}"]  # fmt: skip
+
+
+def _markdown(r: PeriodReport) -> str:
+    title, facts = _head(r)
+    lines = [f"# {title}", "", *[f"- {f}" for f in facts], ""]
+    if r.runs:
+        for name, header, rows in _sections(r):
+            lines += [f"## {name}", "", *md_table(header, rows)]
+        lines += [f"![{k}]({data_uri(png)})" for k, png in r.charts.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _html(r: PeriodReport) -> str:
+    e = html.escape
+    title, facts = _head(r)
+    parts = [f'<!DOCTYPE html><html lang="{"zh-Hant" if r.lang == "zh" else "en"}"><head><meta charset="utf-8">'
+             f"<title>{e(title)}</title><style>{_CSS}</style></head><body><h1>{e(title)}</h1>",
+             "<ul id=\"facts\">" + "".join(f"<li>{e(f)}</li>" for f in facts) + "</ul>"]  # fmt: skip
+    if r.runs:
+        for name, header, rows in _sections(r):
+            parts.append(f"<h2>{e(name)}</h2><table><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in header) + "</tr>")
+            parts += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows]
+            parts.append("</table>")
+        parts += [f'<img class="chart" alt="{e(k)}" src="{data_uri(png)}">' for k, png in r.charts.items()]
+    return "".join([*parts, "</body></html>\n"])
+
+
+_CSS = (
+    '@font-face{font-family:"PatrolCJK";src:local("Noto Sans CJK TC"),local("Noto Sans CJK SC")}'
+    'body{font:14px/1.45 "Noto Sans","PatrolCJK","Noto Sans CJK TC",sans-serif;margin:24px}'
+    "table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left}"
+    ".chart{max-width:100%;display:block;margin:8px 0}@media print{@page{size:A4;margin:14mm}}"
+)
+
+
+def _xlsx(r: PeriodReport) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    title, facts = _head(r)
+    ws.title = PERIOD_LABELS[r.lang]["title"][:31]
+    font = Font(name="Noto Sans CJK TC", size=10)
+    for row in [[title], *[[f] for f in facts], []]:
+        ws.append(row)
+    if r.runs:
+        for name, header, rows in _sections(r):
+            for row in [[name], header, *rows, []]:
+                ws.append([str(c) for c in row])
+        anchor = ws.max_row + 2
+        for png in r.charts.values():
+            ws.add_image(Image(io.BytesIO(png)), f"A{anchor}")
+            anchor += 20
+    for line in ws.iter_rows():
+        for cell in line:
+            cell.font = font
+    ws.column_dimensions["A"].width, ws.column_dimensions["C"].width = 40, 60
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def render_period(report: PeriodReport, fmt: str) -> str | bytes:
+    """``md``/``html`` text or ``xlsx`` bytes."""
+    if fmt == "xlsx":
+        return _xlsx(report)
+    return _html(report) if fmt == "html" else _markdown(report)

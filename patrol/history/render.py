@@ -1,0 +1,116 @@
+"""Proposals and forecasts as Markdown or a self-contained HTML page (charts inline as PNG data URIs).
+
+``render_proposals(proposals, fmt, lang, charts)``: ``fmt`` is ``md`` or ``html``; ``charts`` maps
+a proposal's index to PNG bytes (evidence charts), e.g. the capacity series with its threshold.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from patrol.history.charts import data_uri, line_chart
+from patrol.history.forecast import Forecast, metric_series
+from patrol.history.proposals import Proposal, Rule
+from patrol.report.labels import labels
+from patrol.store import Store
+
+__all__ = ["PROPOSAL_LABELS", "capacity_chart", "proposal_charts", "render_proposals"]
+
+PROPOSAL_LABELS = {
+    "en": {"title": "Improvement proposals", "priority": "Priority", "proposal": "Proposal",
+           "benefit": "Expected benefit",
+           "timeline": "Timeline", "assets": "Affected assets", "evidence": "Evidence", "none": "No proposal: "
+           "the history shows nothing the rules flag (or there is no data in the period).",
+           "used": "Used (%)", "date": "Date", "threshold": "threshold"},
+    "zh": {"title": "改進建議", "priority": "優先級", "proposal": "建議", "benefit": "預期效益", "timeline": "建議時程",
+           "assets": "涉及資產", "evidence": "依據",
+           "none": "沒有建議：歷史數據中沒有規則標記的問題（或期間內沒有數據）。",
+           "used": "使用率 (%)", "date": "日期", "threshold": "門檻"},
+}  # fmt: skip
+
+
+def capacity_chart(series: pd.DataFrame, f: Forecast, lang: str) -> bytes:
+    """The resource's used % over time with the threshold line (evidence of a capacity proposal)."""
+    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
+    s = series.set_index("at")["used_percent"]
+
+    def threshold(ax: Any) -> None:
+        ax.axhline(f.threshold, color="#b3261e", linestyle="--", label=f"{L['threshold']} {f.threshold:g}%")
+        ax.set_ylim(0, 100)
+
+    return line_chart({f"{f.host}:{f.name}": s}, f"{f.host} {f.name}", L["date"], L["used"], extra=threshold)
+
+
+def _evidence(p: Proposal) -> str:
+    return ", ".join(f"{k}={v}" for k, v in p.evidence.items() if k not in ("half",))
+
+
+def _markdown(proposals: Sequence[Proposal], lang: str) -> str:
+    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
+    lines = [f"# {L['title']}", ""]
+    if not proposals:
+        return "\n".join([*lines, L["none"], ""])
+    for i, p in enumerate(proposals, 1):
+        lines += [f"## {i}. {p.title}", "", f"- {L['priority']}: {S[p.priority.value]}",
+                  f"- {L['benefit']}: {p.benefit}", f"- {L['timeline']}: {p.timeline}",
+                  f"- {L['assets']}: {', '.join(p.assets) or '—'}",
+                  f"- {L['evidence']}: {_evidence(p)}", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]) -> str:
+    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
+    e = html.escape
+    parts = [f'<!DOCTYPE html><html lang="{"zh-Hant" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+             f"<title>{e(L['title'])}</title><style>{_CSS}</style></head><body><h1>{e(L['title'])}</h1>"]  # fmt: skip
+    if not proposals:
+        parts.append(f'<p class="none">{e(L["none"])}</p>')
+    for i, p in enumerate(proposals):
+        chart = f'<img class="chart" alt="{e(p.title)}" src="{data_uri(charts[i])}">' if i in charts else ""
+        parts.append(
+            f'<section class="proposal" data-rule="{e(p.rule)}"><h2>{i + 1}. {e(p.title)}</h2>'
+            f'<p><span class="sev {p.priority.value}">{e(S[p.priority.value])}</span> · {e(L["timeline"])}: '
+            f"{e(p.timeline)}</p><p>{e(L['benefit'])}: {e(p.benefit)}</p>"
+            f"<p>{e(L['assets'])}: {e(', '.join(p.assets) or '—')}</p>"
+            f"<p class=\"evidence\">{e(L['evidence'])}: {e(_evidence(p))}</p>{chart}</section>"
+        )
+    return "".join([*parts, "</body></html>\n"])
+
+
+_CSS = (
+    '@font-face{font-family:"PatrolCJK";src:local("Noto Sans CJK TC"),local("Noto Sans CJK SC")}'
+    'body{font:14px/1.45 "Noto Sans","PatrolCJK","Noto Sans CJK TC",sans-serif;margin:24px;color:#1f2328}'
+    ".proposal{border:1px solid #d0d7de;border-radius:6px;padding:4px 12px;margin:10px 0;break-inside:avoid}"
+    ".sev{font-weight:700}.critical{color:#b3261e}.urgent{color:#d46b08}.normal{color:#1f6feb}"
+    ".chart{max-width:100%}.evidence{color:#57606a}@media print{@page{size:A4;margin:14mm}}"
+)
+
+
+def render_proposals(
+    proposals: Sequence[Proposal], fmt: str, lang: str, charts: dict[int, bytes] | None = None
+) -> str:
+    """``md`` or ``html`` text of the ranked proposals."""
+    return _html(proposals, lang, charts or {}) if fmt == "html" else _markdown(proposals, lang)
+
+
+def proposal_charts(store: Store, proposals: Sequence[Proposal], rules: Sequence[Rule], since: datetime | None,
+                    lang: str) -> dict[int, bytes]:  # fmt: skip
+    """Evidence charts: the used-% series of every capacity proposal, with its threshold."""
+    metric_of = {r.id: r.metric for r in rules if r.kind == "capacity"}
+    charts: dict[int, bytes] = {}
+    series: dict[str, pd.DataFrame] = {}
+    for i, p in enumerate(proposals):
+        metric = metric_of.get(p.rule)
+        if metric is None:
+            continue
+        frame = series.setdefault(metric, metric_series(store, metric, since))
+        ev = p.evidence
+        mine = frame[(frame["host"] == ev["host"]) & (frame["name"] == ev["name"])]
+        f = Forecast(ev["host"], ev["kind"], ev["name"], ev["threshold"], len(mine))
+        charts[i] = capacity_chart(mine, f, lang)
+    return charts

@@ -1,0 +1,113 @@
+"""The Markdown report (GitHub-flavoured tables), in ``report.lang``.
+
+Sections: title + run line, coverage and gaps, health per domain, findings by priority,
+drift summary, tickets moved by this run, per-host detail. Device text is escaped so a
+``|`` or a newline in a description cannot break a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from patrol.models import Finding, Severity
+from patrol.report.labels import domain_label, labels
+from patrol.report.model import RunReport
+from patrol.report.summary import domain_health
+
+__all__ = ["md_cell", "md_table", "render_markdown"]
+
+
+def md_cell(value: object) -> str:
+    """One table cell: ``|`` escaped, newlines as spaces, ``None`` as a dash."""
+    text = "—" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def md_table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
+    head = [md_cell(h) for h in header]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _title(f: Finding, lang: str) -> str:
+    return f.title_zh if lang == "zh" else f.title_en
+
+
+def _head(report: RunReport) -> list[str]:
+    L, run = labels(report.lang), report.run
+    cov = report.coverage
+    return [
+        f"# {L['title']} {run.run_id}",
+        "",
+        f"- {L['status']}: {run.status.value}",
+        f"- {L['started']}: {run.started_at:%Y-%m-%d %H:%M UTC}",
+        f"- {L['coverage']}: {cov.inspected}/{cov.total} {L['inspected']} ({cov.percent}%)",
+        "",
+    ]
+
+
+def _coverage(report: RunReport) -> list[str]:
+    L = labels(report.lang)
+    lines = [f"## {L['gaps']}", ""]
+    if not report.coverage.gaps:
+        return [*lines, L["no_gaps"], ""]
+    return lines + md_table([L["host"], L["status"], L["reason"]],
+                            [(g.host, g.status, g.reason) for g in report.coverage.gaps])  # fmt: skip
+
+
+def _health(report: RunReport) -> list[str]:
+    L = labels(report.lang)
+    header = [L["domain"], L["hosts_col"], L["inspected"], *[L[s.value] for s in Severity]]
+    rows = [(domain_label(h.domain, report.lang), h.hosts, h.inspected, *h.by_severity.values())
+            for h in domain_health(report)]  # fmt: skip
+    return [f"## {L['health']}", "", *md_table(header, rows)]
+
+
+def _findings(report: RunReport) -> list[str]:
+    L = labels(report.lang)
+    lines = [f"## {L['findings']}", ""]
+    if not report.findings:
+        return [*lines, L["no_findings"], ""]
+    rows = [(L[f.severity.value], f.host, f"{_title(f, report.lang)} (`{f.check_id}`)", f.object, f.message)
+            for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.host, f.check_id))]  # fmt: skip
+    return lines + md_table([L["severity"], L["host"], L["check"], L["object"], L["message"]], rows)
+
+
+def _drift(report: RunReport) -> list[str]:
+    L, d = labels(report.lang), report.drift
+    lines = [f"## {L['drift']}", ""]
+    if not d.total:
+        return [*lines, L["no_drift"], ""]
+    lines += [f"{d.total} {L['drift_items']}", ""]
+    return lines + md_table([L["host"], L["count"]], d.by_host.items())
+
+
+def _tickets(report: RunReport) -> list[str]:
+    L, moves = labels(report.lang), report.tickets
+    lines = [f"## {L['tickets']}", ""]
+    rows = [(L[kind], f"#{t.id}", L[t.priority.value], t.host, t.title)
+            for kind in ("opened", "reopened", "resolved") for t in getattr(moves, kind)]  # fmt: skip
+    if not rows:
+        return [*lines, L["no_tickets"], ""]
+    return lines + md_table([L["status"], L["ticket"], L["severity"], L["host"], L["title_col"]], rows)
+
+
+def _hosts(report: RunReport) -> list[str]:
+    L = labels(report.lang)
+    lines = [f"## {L['hosts']}", ""]
+    for h in report.hosts:
+        lines += [f"### {md_cell(h.host)} · {h.platform or ''} · {h.status}", ""]
+        if h.error:
+            lines += [f"> {md_cell(h.error)}", ""]
+        failed = [c for c in h.checks if c.outcome in ("fail", "error")]
+        if failed:
+            lines += md_table([L["check"], L["outcome"], L["object"]],
+                              [(c.check_id, L[c.outcome], ", ".join(c.failed_objects)) for c in failed])  # fmt: skip
+    return lines
+
+
+def render_markdown(report: RunReport) -> str:
+    """The report as one Markdown document ending with a newline."""
+    parts = [_head, _coverage, _health, _findings, _drift, _tickets, _hosts]
+    return "\n".join(line for part in parts for line in part(report)).rstrip() + "\n"
