@@ -45,6 +45,8 @@ bench: install
 	$(PY) bench/collect.py
 	$(PY) bench/drift.py
 	$(PY) bench/tickets.py
+	$(PY) bench/history.py
+	$(PY) bench/service.py
 
 clean:
 	-$(PATROL) lab down

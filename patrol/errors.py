@@ -6,7 +6,9 @@ says how to fix it::
 
     PatrolError
     ├── ConfigError            settings (env, file, argument) that cannot be used
-    │   └── ServiceFileError   inspect/service.yml (contract, SLA clocks)   [patrol.tickets.errors]
+    │   ├── ServiceFileError   inspect/service.yml (contract, SLA clocks)   [patrol.tickets.errors]
+    │   ├── ScheduleError      a bad cron, time zone, schedule name or schedules.yml entry [patrol.service.errors]
+    │   └── TokenError         an API token name or role that cannot be used  [patrol.service.errors]
     ├── InventoryError         inventory that does not parse or a host that cannot be resolved
     │   └── HostConfigError    one host: missing/unknown platform, missing credential (.host)
     ├── ProfileError           inspection profile YAML that is malformed (.path, .check_id, .key)
@@ -26,6 +28,8 @@ says how to fix it::
     │   ├── TransitionError    not allowed in the ticket's class/state (.allowed)
     │   ├── RecordMissing      closing a defect without its written fault record
     │   └── WaiverError        a waiver without approver/reason or expiring in the past
+    ├── ServiceError           the scheduler / API service               [patrol.service.errors]
+    │   └── LeaseHeld          the schedule is already running elsewhere
     └── RemediationError       a refused remediation                 [patrol.remediate.errors]
         ├── PlanError          playbook, finding, host or variables that cannot make a plan
         ├── ApprovalError      apply without a matching preview, missing second approver
