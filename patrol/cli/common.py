@@ -7,6 +7,8 @@ failed or was interrupted, lab could not start).
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +38,7 @@ __all__ = [
     "SEVERITIES",
     "SEVERITY_STYLE",
     "Context",
+    "actor",
     "err",
     "fail",
     "handled",
@@ -57,6 +60,11 @@ SEVERITY_STYLE = {"critical": "bold red", "urgent": "red", "normal": "yellow", "
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+
+def actor(by: str | None) -> str:
+    """Who is acting, for the audit trail: ``--by``, else ``$PATROL_USER``, else the login name."""
+    return by or os.environ.get("PATROL_USER") or getpass.getuser()
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:

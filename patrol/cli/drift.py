@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import SEVERITY_STYLE, Context, fail, handled, out
+from patrol.cli.common import SEVERITY_STYLE, Context, actor, fail, handled, out
 from patrol.report.atomic import write_atomic
 
 if TYPE_CHECKING:
@@ -20,9 +18,6 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS"]
 
-
-def _approver(by: str | None) -> str:
-    return by or os.environ.get("PATROL_USER") or getpass.getuser()
 
 
 _REASON = click.option("--reason", required=True, help="Why this state is approved (change ticket, review).")
@@ -69,7 +64,7 @@ def approve(
     with handled():
         run_id = obj.store.resolve_run(run_ref)
         made = approve_hosts(obj.store, run_id, hosts=[host] if host else None, group=group, reason=reason,
-                             approved_by=_approver(approved_by), as_group=as_group)  # fmt: skip
+                             approved_by=actor(approved_by), as_group=as_group)  # fmt: skip
     for b in made:
         out.print(f"approved {escape(b.label)}")
 
@@ -146,7 +141,7 @@ def template(
     with handled():
         inv = load_inventory(inventory, vault_password_file=vault_password_file)
         made, rendered = template_baseline(obj.store, template, inv, group=group, host=host, reason=reason,
-                                           approved_by=_approver(approved_by))  # fmt: skip
+                                           approved_by=actor(approved_by))  # fmt: skip
     out.print(f"approved {escape(made.label)} for {len(rendered)} host(s): {escape(', '.join(sorted(rendered)))}")
 
 

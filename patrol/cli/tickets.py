@@ -6,9 +6,7 @@ Mutating commands take ``--by NAME`` (default ``$PATROL_USER`` or the login name
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -19,7 +17,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import EXIT_INPUT, SEVERITIES, SEVERITY_STYLE, Context, fail, handled, out
+from patrol.cli.common import EXIT_INPUT, SEVERITIES, SEVERITY_STYLE, Context, actor, fail, handled, out
 from patrol.models import Severity, utcnow
 from patrol.tickets import (
     Channel,
@@ -61,9 +59,6 @@ def _handled() -> Iterator[None]:
         except TicketError as exc:
             fail(str(exc), EXIT_INPUT)
 
-
-def _actor(by: str | None) -> str:
-    return by or os.environ.get("PATROL_USER") or getpass.getuser()
 
 
 def parse_time(value: str | None) -> datetime:
@@ -250,7 +245,7 @@ def new(obj: Context, klass: str, channel: str, reporter: str, location: str, pr
     request = DeskRequest(TicketClass(klass), Channel(channel), reporter, location, Severity(priority), description,
                           answer)  # fmt: skip
     with _handled():
-        t = open_ticket(obj.store, _contract(service), request, _actor(by))
+        t = open_ticket(obj.store, _contract(service), request, actor(by))
     out.print(f"ticket {t.id} opened: {t.klass.value} {t.klass.zh}, {t.priority.value} {t.priority.zh}, {_label(t)}")
 
 
@@ -264,7 +259,7 @@ def new(obj: Context, klass: str, channel: str, reporter: str, location: str, pr
 def move_cmd(obj: Context, ticket_id: str, action: str, note: str, service: str | None, by: str | None) -> None:
     """Move ticket ID through its workflow."""
     with _handled():
-        t = move(obj.store, _contract(service), ticket_id, action, note, _actor(by))
+        t = move(obj.store, _contract(service), ticket_id, action, note, actor(by))
     out.print(f"ticket {t.id}: {_label(t)}; next: {', '.join(allowed_actions(t.klass, t.state)) or '-'}")
 
 
@@ -276,7 +271,7 @@ def move_cmd(obj: Context, ticket_id: str, action: str, note: str, service: str 
 def assign_cmd(obj: Context, ticket_id: str, person: str, by: str | None) -> None:
     """Assign ticket ID to PERSON."""
     with _handled():
-        t = assign(obj.store, ticket_id, person, _actor(by))
+        t = assign(obj.store, ticket_id, person, actor(by))
     out.print(f"ticket {t.id} assigned to {escape(t.assignee or '')}")
 
 
@@ -288,7 +283,7 @@ def assign_cmd(obj: Context, ticket_id: str, person: str, by: str | None) -> Non
 def comment_cmd(obj: Context, ticket_id: str, text: str, by: str | None) -> None:
     """Add a comment to ticket ID's timeline."""
     with _handled():
-        t = comment(obj.store, ticket_id, text, _actor(by))
+        t = comment(obj.store, ticket_id, text, actor(by))
     out.print(f"ticket {t.id}: comment added")
 
 
@@ -306,7 +301,7 @@ def comment_cmd(obj: Context, ticket_id: str, text: str, by: str | None) -> None
 def record_cmd(obj: Context, ticket_id: str, by: str | None, **fields: str | None) -> None:
     """Write ticket ID's fault record (required before a defect closes)."""
     with _handled():
-        t = write_record(obj.store, ticket_id, fields, _actor(by))
+        t = write_record(obj.store, ticket_id, fields, actor(by))
     missing = t.missing_record_fields
     out.print(f"ticket {t.id}: fault record " + (f"still lacks {', '.join(missing)}" if missing else "complete"))
 
@@ -352,7 +347,7 @@ def waive(obj: Context, check_id: str, host: str | None, group: str | None, unti
     expiry = _until(until)
     with _handled():
         waiver, covered = grant_waiver(obj.store, check_id=check_id, until=expiry, reason=reason, approver=approver,
-                                       actor=_actor(by), host=host, group=group)  # fmt: skip
+                                       actor=actor(by), host=host, group=group)  # fmt: skip
     out.print(f"waiver {waiver.id}: {check_id} on {waiver.scope} until {expiry:%Y-%m-%d %H:%M} UTC; "
               f"{len(covered)} open ticket(s) now waived")  # fmt: skip
 
