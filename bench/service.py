@@ -2,9 +2,12 @@
 
 Builds SCHEDULES schedules in a throw-away SQLite store, then times one ``claim_due`` tick with
 none due and with all due, lease acquire+release pairs, token authentications, and (with
-``--http``) GET /api/v1/schedules against a real ``patrol serve`` on a loopback port.
+``--http``) GET /api/v1/schedules against a real ``patrol serve`` on a loopback port. With
+``--dashboard HOME`` (a patrol home with runs, e.g. ``.patrol``), it times the dashboard's chart
+work in process: the fleet charts and one host's drift view + capacity chart, cold (cache
+disabled) and warm (the 60 s cache of :mod:`patrol.service.views`).
 
-    .venv/bin/python bench/service.py [--schedules 1000] [--repeat 200] [--http]
+    .venv/bin/python bench/service.py [--schedules 1000] [--repeat 200] [--http] [--dashboard HOME]
 """
 
 from __future__ import annotations
@@ -65,11 +68,32 @@ def _http(home: Path, token: str, repeat: int) -> list[float]:
         proc.wait(timeout=60)
 
 
+def _dashboard(home: Path, repeat: int) -> None:
+    from patrol.service.views import TtlCache, capacity_chart, fleet_charts, host_drift
+    from patrol.tickets import load_contract
+
+    with Store.open(f"sqlite:///{home / 'patrol.db'}") as store:
+        runs = store.list_runs(1)
+        if not runs:
+            raise SystemExit(f"{home}: no run to show; `patrol run` first")
+        run_id, contract, warm = runs[0].run_id, load_contract(), TtlCache()
+        host = next(h.host for h in store.host_results(run_id) if h.inspected)
+        cold = max(1, repeat // 20)
+        _row(
+            "fleet charts, cold (trends + 2 PNG)",
+            _timed(lambda: fleet_charts(store, contract, "zh", TtlCache(0)), cold),
+        )
+        _row("fleet charts, cached", _timed(lambda: fleet_charts(store, contract, "zh", warm), repeat))
+        _row(f"capacity chart {host}, cold", _timed(lambda: capacity_chart(store, host, "en", TtlCache(0)), cold))
+        _row(f"drift view {host} (baseline vs latest)", _timed(lambda: host_drift(store, host, run_id), cold))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--http", action="store_true")
+    parser.add_argument("--dashboard", type=Path, metavar="HOME", help="time the dashboard's charts on this home")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(f"sqlite:///{tmp}/patrol.db")
@@ -88,6 +112,8 @@ def main() -> None:
         store.close()
         if args.http:
             _row("HTTP GET /api/v1/schedules (keep-alive)", _http(Path(tmp), token, args.repeat))
+    if args.dashboard:
+        _dashboard(args.dashboard, args.repeat)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -23,26 +24,33 @@ def schedule() -> None:
 @click.argument("name")
 @click.option("--cron", required=True, help="'min hour day month weekday' (+ a 6th field: seconds), e.g. '0 2 * * *'.")
 @click.option("--timezone", "tz", default="UTC", show_default=True, help="IANA zone the cron is read in.")
-@click.option("-i", "--inventory", "inventory", multiple=True, required=True, envvar="PATROL_INVENTORY",
-              metavar="PATH", help="Inventory file or directory (repeatable) [env PATROL_INVENTORY].")  # fmt: skip
+@click.option("-i", "--inventory", "inventory", multiple=True, envvar="PATROL_INVENTORY", metavar="PATH",
+              help="Inventory file or directory (repeatable) [env PATROL_INVENTORY].")  # fmt: skip
 @click.option("-p", "--profile", "profiles", multiple=True, metavar="PATH", help="Profiles [default: inspect/].")
 @click.option("-l", "--limit", help="Ansible host pattern, e.g. 'network'.")
 @click.option("--jitter", type=click.IntRange(0, 3600), default=0, show_default=True, help="Random delay, seconds.")
 @click.option("-f", "--forks", type=click.IntRange(1, 1000), help="Concurrent sessions per collector.")
 @click.option("--vault-password-file", envvar=["PATROL_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_PASSWORD_FILE"],
               type=click.Path(dir_okay=False, exists=True), help="Vault password file.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "junit", "xlsx"]), default="html",
+              show_default=True, help="Report format (a monthly report: html, md or xlsx).")  # fmt: skip
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Report language.")
-@click.option("--recipient", "recipients", multiple=True, help="Report recipient (repeatable).")
+@click.option("--recipient", "recipients", multiple=True,
+              help="Report recipient: a notify target of the service file (repeatable).")  # fmt: skip
+@click.option("--report-period", "period", type=click.Choice(["monthly"]),
+              help="A report-only schedule: deliver the previous month's service report (no inspection).")  # fmt: skip
+@click.option("--service", type=click.Path(dir_okay=False), envvar="PATROL_SERVICE",
+              help="Service file whose notify targets --recipient names [default: inspect/service.yml].")  # fmt: skip
 @click.pass_obj
 def add(
     obj: Context, name: str, cron: str, tz: str, inventory: tuple[str, ...], profiles: tuple[str, ...],
     limit: str | None, jitter: int, forks: int | None, vault_password_file: str | None, fmt: str, lang: str,
-    recipients: tuple[str, ...],
+    recipients: tuple[str, ...], period: str | None, service: str | None,
 ) -> None:  # fmt: skip
-    """Add schedule NAME."""
+    """Add schedule NAME: an inspection (-i INVENTORY) or a monthly report delivery (--report-period monthly)."""
     from patrol.paths import PROFILES_DIR
     from patrol.service.schedules import ReportDelivery, Schedule, add_schedule
+    from patrol.tickets import load_contract
 
     def absolute(paths: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(str(Path(p).resolve()) if Path(p).exists() else p for p in paths)
@@ -50,9 +58,9 @@ def add(
     s = Schedule(name=name, cron=cron, timezone=tz, inventory=absolute(inventory),
                  profiles=absolute(profiles) or (str(PROFILES_DIR),), limit=limit, jitter=jitter, forks=forks,
                  vault_password_file=str(Path(vault_password_file).resolve()) if vault_password_file else None,
-                 report=ReportDelivery(fmt, lang, recipients))  # fmt: skip
+                 report=ReportDelivery(fmt, lang, recipients, period))  # fmt: skip
     with handled():
-        made = add_schedule(obj.store, s)
+        made = add_schedule(obj.store, s, contract=load_contract(service) if recipients else None)
     out.print(f"schedule {escape(made.name)} added; next run {_when(made.next_due)}")
 
 
@@ -73,12 +81,12 @@ def list_(obj: Context, as_json: bool) -> None:
         out.print_json(json.dumps([s.public() for s in items], ensure_ascii=False))
         return
     table = Table()
-    for column in ("name", "cron", "zone", "limit", "state", "next run", "last run", "last status", "source"):
+    for column in ("name", "kind", "cron", "zone", "limit", "state", "next run", "last run", "last status", "source"):
         table.add_column(column, overflow="fold")
     for s in items:
         state, due = ("paused", "-") if s.paused else ("active", _when(s.next_due))
-        table.add_row(escape(s.name), s.cron, s.timezone, escape(s.limit or "-"), state, due, s.last_run_id or "-",
-                      s.last_status or "-", s.source)  # fmt: skip
+        table.add_row(escape(s.name), s.kind, s.cron, s.timezone, escape(s.limit or "-"), state, due,
+                      s.last_run_id or "-", s.last_status or "-", s.source)  # fmt: skip
     out.print(table if items else "no schedules (`patrol schedule add NAME --cron ... -i INVENTORY`)")
 
 
@@ -116,19 +124,35 @@ def remove(obj: Context, name: str) -> None:
 @click.argument("name")
 @click.pass_obj
 def run_now(obj: Context, name: str) -> None:
-    """Run schedule NAME now, in the foreground, under its lease (refused while it runs elsewhere)."""
+    """Run schedule NAME now, in the foreground, under its lease (refused while it runs elsewhere).
+
+    A report schedule delivers last month's report now."""
     from patrol.models import RunStatus
     from patrol.service.scheduler import run_schedule
     from patrol.service.schedules import get_schedule
 
     with handled():
         s = get_schedule(obj.store, name)
+        if s.kind == "report":
+            _deliver_now(obj, s)
+            return
         summary = run_schedule(obj.settings, obj.store, s)
     report = obj.settings.runs_dir / summary.run_id / f"report.{s.report.format}"
     out.print(f"run {summary.run_id} {summary.status.value}: {summary.hosts_inspected}/{summary.hosts_total} "
               f"hosts inspected; report: {report}")  # fmt: skip
     if summary.status is not RunStatus.COMPLETED:
         fail(f"run {summary.run_id} {summary.status.value}", EXIT_FAILURE)
+
+
+def _deliver_now(obj: Context, s: Any) -> None:
+    from patrol.service.deliveries import deliver_schedule
+    from patrol.service.schedules import get_schedule
+
+    status = deliver_schedule(obj.settings, obj.store, s)
+    done = get_schedule(obj.store, s.name)
+    out.print(f"report {escape(s.name)} {status}" + (f": {escape(done.last_error)}" if done.last_error else ""))
+    if status != "delivered":
+        fail(f"report {s.name} {status}", EXIT_FAILURE)
 
 
 @schedule.command()

@@ -2,9 +2,13 @@
 
 Modules: :mod:`~patrol.service.schedules` (stored/declared schedules, cron + time zone, misfire
 policy), :mod:`~patrol.service.lease` (expiring database leases), :mod:`~patrol.service.scheduler`
-(claiming firings, running them through :mod:`patrol.runner`), :mod:`~patrol.service.tokens`
-(hashed API tokens with roles), :mod:`~patrol.service.api` / :mod:`~patrol.service.routes`
-(FastAPI), :mod:`~patrol.service.metrics` (Prometheus text), :mod:`~patrol.service.export`
+(claiming firings, running them through :mod:`patrol.runner`), :mod:`~patrol.service.deliveries`
+(the timer delivering monthly report schedules), :mod:`~patrol.service.delivery` (a run report to
+its recipients), :mod:`~patrol.service.tokens` (hashed API tokens with roles),
+:mod:`~patrol.service.api` / :mod:`~patrol.service.routes` / :mod:`~patrol.service.writes`
+(FastAPI: reads, downloads, writes through the CLI's domain functions),
+:mod:`~patrol.service.dashboard` / :mod:`~patrol.service.views` (the web dashboard, drift and
+charts), :mod:`~patrol.service.metrics` (Prometheus text), :mod:`~patrol.service.export`
 (crontab / systemd units), :mod:`~patrol.service.server` (the process lifecycle).
 Nothing is imported here so the CLI stays fast; import the submodules.
 """

@@ -1,13 +1,18 @@
 """The REST API of ``patrol serve`` (FastAPI; OpenAPI at ``/openapi.json``, docs at ``/docs``).
 
 Every request but ``/healthz`` carries ``Authorization: Bearer <token>`` (``patrol token add``).
-Reads need ``viewer``; ticket transitions, schedule changes and run-now need ``operator``.
-Writes go through the same domain functions as the CLI (:func:`patrol.tickets.move`,
-:mod:`patrol.service.schedules`, :func:`patrol.service.scheduler.run_schedule`).
+Reads need ``viewer``; desk tickets (new, move, assign, comment), schedule changes and run-now
+need ``operator``; baseline approval, waivers and remediation approval need ``approver``
+(approver > operator > viewer). Writes go through the same domain functions as the CLI
+(:mod:`patrol.tickets`, :mod:`patrol.drift.baselines`, :func:`patrol.remediate.approve`,
+:mod:`patrol.service.schedules`, :func:`patrol.service.scheduler.run_schedule`) and record the
+actor as ``api:<token name>``.
 
 Errors are JSON ``{"detail": "<what is wrong and how to fix it>"}``: 401 no/unknown token,
-403 role too low, 404 unknown object, 409 refused transition or schedule already running,
-422 invalid input (bad cron, time zone, malformed body).
+403 role too low, 404 unknown object, 400 input the domain refuses (an empty reason),
+409 refused operation (transition, waiver date in the past, approval without a preview,
+schedule already running), 422 invalid input (bad cron, time zone, malformed or invalid body).
+A refused write changes nothing.
 """
 
 from __future__ import annotations
@@ -23,13 +28,24 @@ from pydantic import BaseModel, Field
 from patrol import __version__
 from patrol.config import Settings
 from patrol.errors import ConfigError, NotFoundError, PatrolError
+from patrol.remediate.errors import RemediationError
 from patrol.service.errors import LeaseHeld
 from patrol.service.scheduler import Scheduler
 from patrol.service.tokens import TokenInfo, authenticate, role_allows
 from patrol.store import Store
 from patrol.tickets import ServiceContract, TicketError
 
-__all__ = ["Limit", "Operator", "ScheduleBody", "ServiceState", "State", "TransitionBody", "Viewer", "create_app"]
+__all__ = [
+    "Approver",
+    "Limit",
+    "Operator",
+    "ScheduleBody",
+    "ServiceState",
+    "State",
+    "TransitionBody",
+    "Viewer",
+    "create_app",
+]
 
 
 @dataclass
@@ -48,9 +64,13 @@ class TransitionBody(BaseModel):
 
 
 class ReportBody(BaseModel):
-    format: str = Field(default="html", pattern="^(html|json)$")
+    format: str = Field(default="html", pattern="^(html|md|json|junit|xlsx)$",
+                        description="run report: html, md, json, junit, xlsx; monthly: html, md, xlsx")  # fmt: skip
     lang: str = Field(default="en", pattern="^(en|zh)$")
-    recipients: list[str] = Field(default_factory=list, max_length=100)
+    recipients: list[str] = Field(default_factory=list, max_length=100,
+                                  description="names of notify targets in the service file")  # fmt: skip
+    period: str | None = Field(default=None, pattern="^monthly$",
+                               description="'monthly': a report-only schedule (last month's report)")  # fmt: skip
 
 
 PathText = Annotated[str, Field(min_length=1, max_length=1000)]
@@ -59,7 +79,8 @@ PathText = Annotated[str, Field(min_length=1, max_length=1000)]
 class ScheduleBody(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     cron: str = Field(min_length=1, max_length=200)
-    inventory: list[PathText] = Field(min_length=1, max_length=20)
+    inventory: list[PathText] = Field(default_factory=list, max_length=20,
+                                      description="required unless report.period is set")  # fmt: skip
     timezone: str = Field(default="UTC", max_length=64)
     profiles: list[PathText] = Field(default_factory=list, max_length=20)
     limit: str | None = Field(default=None, max_length=500)
@@ -92,6 +113,7 @@ def _role(needed: str) -> Callable[..., TokenInfo]:
 
 Viewer = Annotated[TokenInfo, Depends(_role("viewer"))]
 Operator = Annotated[TokenInfo, Depends(_role("operator"))]
+Approver = Annotated[TokenInfo, Depends(_role("approver"))]
 
 
 def _errors(app: FastAPI) -> None:
@@ -102,13 +124,13 @@ def _errors(app: FastAPI) -> None:
         return respond
 
     for exc_type, status in ((NotFoundError, 404), (ConfigError, 422), (TicketError, 409), (LeaseHeld, 409),
-                             (PatrolError, 500)):  # fmt: skip
+                             (RemediationError, 409), (PatrolError, 500)):  # fmt: skip
         app.add_exception_handler(exc_type, handler(status))
 
 
 def create_app(state: ServiceState) -> FastAPI:
     """The FastAPI application bound to ``state``."""
-    from patrol.service import dashboard, routes
+    from patrol.service import dashboard, routes, writes
 
     app = FastAPI(title="patrol", version=__version__, description=__doc__)
     app.state.patrol = state
@@ -125,6 +147,7 @@ def create_app(state: ServiceState) -> FastAPI:
         return PlainTextResponse(render_metrics(state.store, state.contract), media_type="text/plain; version=0.0.4")
 
     app.include_router(routes.router, prefix="/api/v1")
+    app.include_router(writes.router, prefix="/api/v1")
     app.include_router(dashboard.router)
     return app
 

@@ -1,9 +1,14 @@
 """The web dashboard of ``patrol serve`` under ``/ui``: server-rendered (jinja2, autoescaped), zh/en.
 
 Pages: ``/ui/login`` (paste an API token; kept in an HttpOnly SameSite=Strict cookie),
-``/ui/fleet`` (coverage of the latest run, hosts, run history with report downloads, findings
-trend), ``/ui/tickets`` (open tickets ordered by SLA time left, breached in red, workflow buttons
-for operators), ``/ui/hosts/{host}`` (latest snapshot, findings, tickets, baselines).
+``/ui/fleet`` (coverage of the latest run, hosts, findings per run, compliance-over-time and
+opened-vs-resolved charts, run history with report downloads in every ``patrol report`` format,
+monthly service reports), ``/ui/tickets`` (open tickets ordered by SLA time left, breached in red,
+workflow buttons for operators; states, priorities and actions translated), ``/ui/hosts/{host}``
+(latest snapshot, findings, drift against its baseline side by side, capacity chart, tickets,
+baselines). Downloads: ``/ui/runs/{run}/report?format=html|md|json|junit|xlsx`` and
+``/ui/reports/period?period=YYYY-MM&format=html|md|xlsx`` (the API's renderers). Charts and
+drift come from :mod:`patrol.service.views` (charts cached 60 s).
 Device output is hostile input: every value goes through jinja2's autoescape.
 """
 
@@ -22,9 +27,12 @@ from starlette.concurrency import run_in_threadpool
 
 from patrol.errors import PatrolError
 from patrol.models import utcnow
+from patrol.redact import mask_markers
 from patrol.service.api import ServiceState
-from patrol.service.i18n import TEXT
+from patrol.service.i18n import ACTIONS, TEXT
+from patrol.service.routes import PERIOD_FORMATS, RUN_FORMATS
 from patrol.service.tokens import TokenInfo, authenticate, role_allows
+from patrol.service.views import capacity_chart, fleet_charts, host_drift
 
 __all__ = ["router"]
 
@@ -51,7 +59,8 @@ def _who(request: Request) -> TokenInfo | None:
 
 def _page(request: Request, template: str, who: TokenInfo | None, **context: Any) -> HTMLResponse:
     lang = _lang(request)
-    html = _env.get_template(template).render(t=TEXT[lang], lang=lang, who=who, path=request.url.path, **context)
+    html = _env.get_template(template).render(t=TEXT[lang], action_names=ACTIONS[lang], lang=lang, who=who,
+                                              path=request.url.path, **context)  # fmt: skip
     response = HTMLResponse(html)
     response.set_cookie("patrol_lang", lang, httponly=True, samesite="strict")
     return response
@@ -115,8 +124,17 @@ def _fleet(request: Request, who: TokenInfo) -> HTMLResponse:
         counts[f.host] = counts.get(f.host, 0) + 1
     trend = [(r.run_id, sum(r.findings_by_severity.values()), r.coverage_percent) for r in reversed(runs)]
     peak = max((n for _, n, _ in trend), default=0) or 1
+    charts = fleet_charts(store, _state(request).contract, _lang(request))
     return _page(request, "fleet.html", who, runs=runs, last=runs[0] if runs else None, hosts=hosts,
-                 counts=counts, trend=trend, peak=peak)  # fmt: skip
+                 counts=counts, trend=trend, peak=peak, charts=charts, periods=_periods(),
+                 run_formats=RUN_FORMATS, period_formats=PERIOD_FORMATS)  # fmt: skip
+
+
+def _periods() -> list[str]:
+    """This month and the previous one, newest first (``YYYY-MM``)."""
+    now = utcnow()
+    previous = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return [now.strftime("%Y-%m"), previous]
 
 
 def _left(remaining: timedelta | None) -> float:
@@ -147,12 +165,16 @@ def _host(request: Request, who: TokenInfo) -> HTMLResponse:
     seen = next(((r, h) for r in store.list_runs(50) for h in store.host_results(r.run_id) if h.host == host), None)
     if seen is None:
         return _page(request, "host.html", who, host=host, run=None, row=None, snapshot=None, findings=[],
-                     tickets=[], baselines=[])  # fmt: skip
+                     tickets=[], baselines=[], drift=None, capacity=None)  # fmt: skip
     run, row = seen
-    return _page(request, "host.html", who, host=host, run=run, row=row, snapshot=store.snapshot(run.run_id, host),
+    snapshot = store.snapshot(run.run_id, host)
+    drift = host_drift(store, host, run.run_id) if snapshot is not None else None
+    config = mask_markers(snapshot.config) if snapshot is not None and snapshot.config else None
+    return _page(request, "host.html", who, host=host, run=run, row=row, snapshot=snapshot,
                  findings=store.findings(run.run_id, host=host),
                  tickets=list_tickets(store, TicketFilter(state="all", host=host)),
-                 baselines=history(store, host, row.groups))  # fmt: skip
+                 baselines=history(store, host, row.groups), drift=drift, config=config,
+                 capacity=capacity_chart(store, host, _lang(request)))  # fmt: skip
 
 
 router.add_api_route("/ui/fleet", _authed(_fleet), methods=["GET"], response_class=HTMLResponse)
@@ -169,6 +191,17 @@ def _report(request: Request, _: TokenInfo) -> Response:
 
 
 router.add_api_route("/ui/runs/{run}/report", _authed(_report), methods=["GET"])
+
+
+def _period_report(request: Request, _: TokenInfo) -> Response:
+    from patrol.service.routes import period_download
+
+    q, state = request.query_params, _state(request)
+    return period_download(state.store, state.contract, q.get("period", ""), q.get("format", "html"),
+                           q.get("lang", "en"))  # fmt: skip
+
+
+router.add_api_route("/ui/reports/period", _authed(_period_report), methods=["GET"])
 
 
 @router.post("/ui/tickets/{ticket_id}/move")

@@ -3,7 +3,9 @@
 A schedule's ``report.recipients`` name targets of the service file's ``notify:`` list (an SMTP
 target carries the addresses, a webhook the URL). After the run the report summary is queued
 in the outbox as event ``report`` for those targets — whatever ``events`` they subscribe for
-tickets — and delivered by the same outbox pass that retries failures on the service timer::
+tickets — with the written report file attached (e-mail carries the file, named
+``report-<schedule>-<run id>.<format>``; webhook / Jira get its name and size), and delivered by
+the same outbox pass that retries failures on the service timer::
 
     subject: "[patrol] report daily-net: run 20261126-020003-9f3a completed, 11/13 hosts (84.6%)"
     payload: {"schedule": "daily-net", "run_id": "...", "status": "completed", "report": "/.../report.html",
@@ -15,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from patrol.models import RunSummary, Severity, utcnow
-from patrol.notify import Message, deliver, enqueue
+from patrol.notify import Attachment, Message, deliver, enqueue
 from patrol.service.errors import ScheduleError
 from patrol.service.schedules import Schedule
 from patrol.store import Store
@@ -31,7 +33,8 @@ def _message(s: Schedule, summary: RunSummary, report: Path) -> Message:
     body = f"{subject}\n\nfindings: {counts}\nreport: {report}\n"
     payload = {"schedule": s.name, "run_id": summary.run_id, "status": summary.status.value, "report": str(report),
                "findings_by_severity": summary.findings_by_severity}  # fmt: skip
-    return Message("report", subject, body, payload)
+    attachment = Attachment.of(report, f"report-{s.name}-{summary.run_id}{report.suffix}")
+    return Message("report", subject, body, payload, attachments=(attachment,))
 
 
 def queue_report(store: Store, contract: ServiceContract, s: Schedule, summary: RunSummary, report: Path) -> int:

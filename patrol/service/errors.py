@@ -6,7 +6,9 @@
         └── TokenError     an API token name/role that cannot be used (.schedule is the token name)
     PatrolError
     └── ServiceError       the service cannot do it now
-        └── LeaseHeld      another run of the schedule holds its lease (.holder, .expires_at)
+        └── LeaseHeld      another run (or report delivery) of the schedule holds its lease
+
+Messages name the schedule, the file and key where there is one, and say how to fix it.
 """
 
 from __future__ import annotations

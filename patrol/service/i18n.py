@@ -1,9 +1,13 @@
-"""The dashboard's words in English and Chinese: ``TEXT[lang][key]``."""
+"""The dashboard's words in English and Chinese: ``TEXT[lang][key]``, workflow actions ``ACTIONS[lang][action]``.
+
+Ticket states and priorities come translated from their enums (``TicketState.zh``, ``Severity.zh``).
+"""
 
 from __future__ import annotations
 
-__all__ = ["TEXT"]
+__all__ = ["ACTIONS", "TEXT"]
 
+# fmt: off
 _EN = {
     "title": "patrol", "fleet": "Fleet", "tickets": "Tickets", "login": "Log in", "logout": "Log out",
     "token": "API token", "bad_token": "Unknown or revoked token.", "forbidden": "Your role may not do this.",
@@ -15,6 +19,12 @@ _EN = {
     "never_seen": "No run has seen this host.", "facts": "Facts", "severity": "Severity", "check": "Check",
     "message": "Detail", "version": "Version", "approved_by": "Approved by", "reason": "Reason", "lang": "中文",
     "signed_in": "signed in as",
+    "drift": "Drift against baseline", "baseline_side": "Baseline", "latest_side": "Latest",
+    "no_baseline": "No baseline approved for this host yet.", "no_drift": "No drift: the latest snapshot matches.",
+    "state_changes": "State changes", "capacity": "Capacity", "no_data": "no data",
+    "compliance_chart": "Compliance over time", "opened_resolved": "Tickets opened vs resolved",
+    "monthly": "Monthly service report", "period": "Month", "object": "Object", "kind": "Change",
+    "before": "Before", "after": "After",
 }
 _ZH = {
     "title": "patrol 巡檢", "fleet": "設備總覽", "tickets": "工單", "login": "登錄", "logout": "退出",
@@ -27,6 +37,17 @@ _ZH = {
     "never_seen": "尚無巡檢見過此設備。", "facts": "基本信息", "severity": "嚴重性", "check": "檢查項",
     "message": "詳情", "version": "版本", "approved_by": "批准人", "reason": "原因", "lang": "English",
     "signed_in": "當前用戶",
+    "drift": "與基線的偏差", "baseline_side": "基線", "latest_side": "最新",
+    "no_baseline": "此設備尚未批准基線。", "no_drift": "無偏差：最新快照與基線一致。",
+    "state_changes": "狀態變化", "capacity": "容量", "no_data": "無數據",
+    "compliance_chart": "合規率趨勢", "opened_resolved": "工單新開與解決",
+    "monthly": "月度服務報告", "period": "月份", "object": "對象", "kind": "變化",
+    "before": "之前", "after": "之後",
 }
+# fmt: on
+
+_ACTIONS_ZH = {"analyse": "分析", "confirm": "確認", "escalate": "上報", "reply": "回復", "resolve": "解決",
+               "close": "關閉"}  # fmt: skip
+ACTIONS: dict[str, dict[str, str]] = {"en": {k: k for k in _ACTIONS_ZH}, "zh": _ACTIONS_ZH}
 
 TEXT: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

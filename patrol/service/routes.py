@@ -7,6 +7,7 @@ JSON, a ticket ``Ticket`` JSON, a schedule :meth:`patrol.service.schedules.Sched
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,16 +16,30 @@ from fastapi import Path as FastPath
 from fastapi.responses import Response
 
 from patrol import plugins
-from patrol.errors import NotFoundError
+from patrol.errors import ConfigError, NotFoundError
 from patrol.service.api import Limit, Operator, ScheduleBody, State, TransitionBody, Viewer
 from patrol.store import Store
+from patrol.tickets import ServiceContract
 
-__all__ = ["report_download", "router"]
+__all__ = ["MEDIA_TYPES", "PERIOD_FORMATS", "RUN_FORMATS", "period_download", "report_download", "router"]
 
 router = APIRouter()
 TicketStatus = Literal["open", "waived", "all", "submitted", "analysing", "confirmed", "escalated", "replied",
                        "resolved", "closed"]  # fmt: skip
 TicketId = Annotated[int, FastPath(ge=1, le=2**53)]
+RUN_FORMATS = ("html", "md", "json", "junit", "xlsx")
+PERIOD_FORMATS = ("html", "md", "xlsx")
+RunFormat = Literal["html", "md", "json", "junit", "xlsx"]
+PeriodFormat = Literal["html", "md", "xlsx"]
+Lang = Literal["en", "zh"]
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json",
+    "junit": "application/xml",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @router.get("/runs", tags=["runs"])
@@ -59,21 +74,46 @@ def snapshot(state: State, _: Viewer, run: str, host: str) -> dict[str, Any]:
 
 
 @router.get("/runs/{run}/report", tags=["reports"], response_class=Response)
-def report(state: State, _: Viewer, run: str, format: str = "html", lang: str = "en") -> Response:
+def report(state: State, _: Viewer, run: str, format: RunFormat = "html", lang: Lang = "en") -> Response:
+    """The run's report, rendered now, as a download (``patrol report RUN --format F --lang L``)."""
     return report_download(state.store, run, format, lang)
 
 
+@router.get("/reports/period/{period}", tags=["reports"], response_class=Response)
+def period_report(state: State, _: Viewer, period: str, format: PeriodFormat = "html", lang: Lang = "en") -> Response:
+    """The monthly service report (``patrol report --period YYYY-MM --format F --lang L``) as a download."""
+    return period_download(state.store, state.contract, period, format, lang)
+
+
+def _download(name: str, body: str | bytes, fmt: str) -> Response:
+    disposition = f'attachment; filename="{name}"'
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+
+
 def report_download(store: Store, run: str, format: str, lang: str) -> Response:
-    """The run's report rendered now by the ``patrol.reports`` plugin, as an attachment."""
+    """The run's report rendered now by the ``patrol.reports`` plugin (as ``patrol report``), as an attachment."""
     from patrol.report import build_report
 
-    if format not in ("html", "json") or lang not in ("en", "zh"):
-        raise HTTPException(422, "format is 'html' or 'json', lang is 'en' or 'zh'")
+    if format not in RUN_FORMATS or lang not in ("en", "zh"):
+        raise HTTPException(422, f"format is one of {', '.join(RUN_FORMATS)}; lang is 'en' or 'zh'")
     run_id = store.resolve_run(run)
     body = plugins.load("patrol.reports", format)(build_report(store, run_id, lang=lang))
-    media = "text/html; charset=utf-8" if format == "html" else "application/json"
-    disposition = f'attachment; filename="report-{run_id}.{format}"'
-    return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+    return _download(f"report-{run_id}.{'xml' if format == 'junit' else format}", body, format)
+
+
+def period_download(store: Store, contract: ServiceContract, period: str, format: str, lang: str) -> Response:
+    """The monthly report of ``period`` rendered as ``patrol report --period`` does, as an attachment."""
+    from patrol.history.delivery import render_for_delivery
+
+    if format not in PERIOD_FORMATS or lang not in ("en", "zh"):
+        raise HTTPException(422, f"format is one of {', '.join(PERIOD_FORMATS)}; lang is 'en' or 'zh'")
+    if not _PERIOD.match(period):
+        raise HTTPException(422, f"period {period!r}: expected a month YYYY-MM, e.g. 2026-10")
+    try:
+        name, body = render_for_delivery(store, period=period, run=None, fmt=format, lang=lang, contract=contract)
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return _download(name, body, format)
 
 
 @router.get("/hosts", tags=["hosts"])
@@ -130,11 +170,11 @@ def add(state: State, _: Operator, body: ScheduleBody) -> dict[str, Any]:
                  profiles=tuple(body.profiles) or (str(PROFILES_DIR),), limit=body.limit, jitter=body.jitter,
                  forks=body.forks, vault_password_file=body.vault_password_file,
                  report=ReportDelivery(body.report.format, body.report.lang,
-                                       tuple(body.report.recipients)))  # fmt: skip
+                                       tuple(body.report.recipients), body.report.period))  # fmt: skip
     for path in (*s.inventory, *([s.vault_password_file] if s.vault_password_file is not None else [])):
         if not _exists(path):
             raise HTTPException(422, f"schedule {s.name!r}: no such file or directory {path!r} on the server")
-    return add_schedule(state.store, s).public()
+    return add_schedule(state.store, s, contract=state.contract).public()
 
 
 def _exists(path: str) -> bool:

@@ -5,7 +5,9 @@ compare-and-set (``UPDATE ... WHERE next_due = <the value read>``): of several `
 processes on one database exactly one claims a firing. :func:`run_schedule` then takes the
 schedule's lease (so ``run-now`` and a firing never overlap either), runs it with
 :func:`patrol.runner.prepare_run` / :func:`patrol.runner.execute_run` — the same functions as
-``patrol run`` — writes the report and records the outcome on the schedule.
+``patrol run`` — writes the report and records the outcome on the schedule. Report schedules
+(``report.period``) are claimed with the same compare-and-set by the delivery timer
+(:mod:`patrol.service.deliveries`), never by this loop.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from patrol import plugins
 from patrol.config import Settings
 from patrol.errors import PatrolError
 from patrol.models import RunSummary, utcnow
@@ -31,7 +32,7 @@ from patrol.service.schedules import MISFIRE_GRACE, Schedule, next_fire, schedul
 from patrol.store import Store
 from patrol.store.schema_service import schedules
 
-__all__ = ["Claim", "Scheduler", "claim_due", "run_schedule"]
+__all__ = ["Claim", "Scheduler", "claim_due", "lease_name", "new_holder", "record", "run_schedule"]
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ class Claim:
     due: datetime
 
 
-def claim_due(store: Store, now: datetime | None = None) -> list[Claim]:
-    """Claim every due, unpaused schedule (misfire policy in :mod:`patrol.service.schedules`)."""
+def claim_due(store: Store, now: datetime | None = None, kind: str = "inspection") -> list[Claim]:
+    """Claim every due, unpaused schedule of ``kind`` (misfire policy in :mod:`patrol.service.schedules`)."""
     now = now or utcnow()
     c = schedules.c
     claims = []
@@ -53,6 +54,8 @@ def claim_due(store: Store, now: datetime | None = None) -> list[Claim]:
         rows = conn.execute(select(schedules).where(c.paused.is_(False), c.next_due <= now)).all()
         for row in rows:
             s = schedule_from_row(row)
+            if s.kind != kind:
+                continue
             missed = now - row.next_due > MISFIRE_GRACE
             values = {"next_due": next_fire(s, now)} | ({"last_status": "missed"} if missed else {"last_fired": now})
             done = conn.execute(update(schedules).where(c.name == s.name, c.next_due == row.next_due).values(values))
@@ -63,19 +66,19 @@ def claim_due(store: Store, now: datetime | None = None) -> list[Claim]:
     return claims
 
 
-def _record(store: Store, name: str, **values: object) -> None:
+def record(store: Store, name: str, **values: object) -> None:
+    """Set columns of schedule ``name`` (last status, error, run)."""
     with store.write() as conn:
         conn.execute(update(schedules).where(schedules.c.name == name).values(values))
 
 
 def _write_report(settings: Settings, store: Store, s: Schedule, run_id: str) -> Path:
-    from patrol.report import build_report, write_atomic
+    from patrol.report import build_report
+    from patrol.report.output import write_run_report
 
-    render = plugins.load("patrol.reports", s.report.format)
     path = settings.runs_dir / run_id / f"report.{s.report.format}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render(build_report(store, run_id, lang=s.report.lang)))
-    return path
+    return write_run_report(build_report(store, run_id, lang=s.report.lang), s.report.format, path)[0]
 
 
 def _deliver(store: Store, s: Schedule, summary: RunSummary, report: Path) -> None:
@@ -86,14 +89,14 @@ def _deliver(store: Store, s: Schedule, summary: RunSummary, report: Path) -> No
         queue_report(store, load_contract(), s, summary, report)
     except PatrolError as exc:  # the run itself is done and stored: say why the report did not go out
         log.warning("report of %s not delivered: %s", s.name, exc)
-        _record(store, s.name, last_error=redact_text(f"report not delivered: {exc}"))
+        record(store, s.name, last_error=redact_text(f"report not delivered: {exc}"))
 
 
 def run_schedule(
     settings: Settings, store: Store, s: Schedule, cancel: threading.Event | None = None, holder: str | None = None
 ) -> RunSummary:
     """Run ``s`` now under its lease; raises :class:`LeaseHeld` if it is already running."""
-    holder, lease = holder or _new_holder(), f"schedule:{s.name}"
+    holder, lease = holder or new_holder(), lease_name(s)
     acquire(store, lease, holder)
     try:
         with Heartbeat(store, lease, holder):
@@ -101,18 +104,23 @@ def run_schedule(
             try:
                 prepared = prepare_run(settings, request)
             except PatrolError as exc:
-                _record(store, s.name, last_status="failed", last_error=redact_text(str(exc)))
+                record(store, s.name, last_status="failed", last_error=redact_text(str(exc)))
                 raise
-            _record(store, s.name, last_run_id=prepared.run_id, last_status="running", last_error=None)
+            record(store, s.name, last_run_id=prepared.run_id, last_status="running", last_error=None)
             summary = execute_run(settings, prepared, store, cancel=cancel)
-            _record(store, s.name, last_status=summary.status.value)
+            record(store, s.name, last_status=summary.status.value)
             _deliver(store, s, summary, _write_report(settings, store, s, summary.run_id))
             return summary
     finally:
         release(store, lease, holder)
 
 
-def _new_holder() -> str:
+def lease_name(s: Schedule) -> str:
+    """The lease one firing of ``s`` holds: ``schedule:NAME`` (inspection) or ``report:NAME``."""
+    return f"{'report' if s.kind == 'report' else 'schedule'}:{s.name}"
+
+
+def new_holder() -> str:
     return f"{holder_id()}:{secrets.token_hex(3)}"
 
 
@@ -130,10 +138,25 @@ class Scheduler:
         self._thread.start()
 
     def run_now(self, s: Schedule) -> threading.Thread:
-        """Start ``s`` in a background thread (LeaseHeld is checked first, in the caller)."""
-        holder = _new_holder()
-        acquire(self.store, f"schedule:{s.name}", holder)  # raises LeaseHeld here, not in the thread
+        """Start ``s`` in a background thread (LeaseHeld is checked first, in the caller).
+
+        A report schedule delivers its report now (:func:`patrol.service.deliveries.deliver_schedule`).
+        """
+        holder = new_holder()
+        acquire(self.store, lease_name(s), holder)  # raises LeaseHeld here, not in the thread
+        if s.kind == "report":
+            thread = threading.Thread(target=self._deliver, args=(s, holder), name=f"report-{s.name}", daemon=True)
+            thread.start()
+            return thread
         return self._start(s, holder)
+
+    def _deliver(self, s: Schedule, holder: str) -> None:
+        from patrol.service.deliveries import deliver_schedule
+
+        try:
+            deliver_schedule(self.settings, self.store, s, holder=holder)
+        except Exception:
+            log.exception("report delivery of %s failed", s.name)
 
     def shutdown(self, drain: float) -> None:
         """Stop claiming; cancel running runs and wait up to ``drain`` seconds for them to close."""
@@ -154,7 +177,7 @@ class Scheduler:
             self.stop.wait(self.tick)
 
     def _start(self, s: Schedule, holder: str | None = None) -> threading.Thread:
-        args = (s, holder or _new_holder())
+        args = (s, holder or new_holder())
         thread = threading.Thread(target=self._run, args=args, name=f"run-{s.name}", daemon=True)
         self._runs = [t for t in self._runs if t.is_alive()] + [thread]
         thread.start()

@@ -13,9 +13,20 @@ seconds; it is evaluated in ``timezone`` (an IANA name) by croniter, so "0 2 * *
 Asia/Shanghai fires at 02:00 local time whatever the server's zone. ``jitter`` (seconds) delays
 each firing by a random 0..jitter so many schedules do not hit the fleet at the same second.
 
+Two kinds (``Schedule.kind``): an **inspection** schedule runs ``patrol run`` on its inventory and
+writes the run report (``report.format``: html, md, json, junit or xlsx) for its recipients; a
+**report** schedule (``report: {period: monthly, format: html|md|xlsx, ...}``, no inventory
+needed) only delivers the monthly service report of the month before its firing (a firing on
+2026-12-01 in its zone delivers 2026-11) through :func:`patrol.history.delivery.deliver_report`,
+on the delivery timer of ``patrol serve`` (:mod:`patrol.service.deliveries`), separate from the
+inspection scheduler and the SLA timer. ``report.recipients`` name targets of the service file's
+``notify:`` list; :func:`check_recipients` refuses unknown ones at ``schedule add``, over the API
+and when ``patrol serve`` reads ``inspect/schedules.yml``.
+
 Misfire policy (runs missed while no ``patrol serve`` was up): missed firings are coalesced into
 one; it runs at start-up when it is late by at most :data:`MISFIRE_GRACE` (1 hour), otherwise it is
-skipped (``last_status`` = "missed") and the schedule waits for its next regular firing.
+skipped (``last_status`` = "missed") and the schedule waits for its next regular firing. The same
+holds for report schedules.
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from patrol.paths import PROFILES_DIR
 from patrol.service.errors import ScheduleError
 from patrol.store import Store
 from patrol.store.schema_service import schedules
+from patrol.tickets import ServiceContract
 
 __all__ = [
     "MISFIRE_GRACE",
@@ -45,10 +57,12 @@ __all__ = [
     "ReportDelivery",
     "Schedule",
     "add_schedule",
+    "check_recipients",
     "get_schedule",
     "list_schedules",
     "load_declared",
     "next_fire",
+    "previous_month",
     "remove_schedule",
     "schedule_from_row",
     "set_paused",
@@ -58,7 +72,8 @@ __all__ = [
 
 MISFIRE_GRACE = timedelta(hours=1)
 SCHEDULES_FILE = PROFILES_DIR / "schedules.yml"
-FORMATS, LANGS = ("html", "json"), ("en", "zh")
+FORMATS, PERIOD_FORMATS, LANGS = ("html", "md", "json", "junit", "xlsx"), ("html", "md", "xlsx"), ("en", "zh")
+PERIODS = ("monthly",)
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,7 @@ class ReportDelivery:
     format: str = "html"
     lang: str = "en"
     recipients: tuple[str, ...] = ()
+    period: str | None = None  # "monthly": a report schedule (no inspection)
 
 
 @dataclass(frozen=True)
@@ -89,8 +105,13 @@ class Schedule:
     last_status: str | None = None
     last_error: str | None = None
 
+    @property
+    def kind(self) -> str:
+        """``report`` when the schedule only delivers a period report, else ``inspection``."""
+        return "report" if self.report.period else "inspection"
+
     def public(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = asdict(self) | {"kind": self.kind}
         data["report"]["recipients"] = list(self.report.recipients)
         data["next_due"] = self.next_due.isoformat() if self.next_due else None
         return data
@@ -115,11 +136,38 @@ def validate(s: Schedule) -> Schedule:
                             "month weekday' (or a 6th for seconds), e.g. '0 2 * * *'", key="cron")  # fmt: skip
     if s.jitter < 0 or s.jitter > 3600:
         raise ScheduleError(s.name, f"jitter {s.jitter} out of range: 0..3600 seconds", key="jitter")
-    if not s.inventory:
-        raise ScheduleError(s.name, "needs an inventory (-i PATH)", key="inventory")
-    if s.report.format not in FORMATS or s.report.lang not in LANGS:
-        raise ScheduleError(s.name, f"report format must be one of {FORMATS} and lang one of {LANGS}", key="report")
+    _validate_report(s)
     return s
+
+
+def _validate_report(s: Schedule) -> None:
+    r = s.report
+    if r.period is not None and r.period not in PERIODS:
+        raise ScheduleError(s.name, f"report period {r.period!r}: the only period is 'monthly'", key="report.period")
+    if not r.period and not s.inventory:
+        raise ScheduleError(s.name, "needs an inventory (-i PATH), or report period 'monthly' for a report-only "
+                            "schedule", key="inventory")  # fmt: skip
+    formats = PERIOD_FORMATS if r.period else FORMATS
+    if r.format not in formats or r.lang not in LANGS:
+        what = "a monthly report" if r.period else "a run report"
+        raise ScheduleError(s.name, f"report format {r.format!r} / lang {r.lang!r}: {what} is one of "
+                            f"{', '.join(formats)} in {' or '.join(LANGS)}", key="report.format")  # fmt: skip
+
+
+def check_recipients(s: Schedule, contract: ServiceContract) -> Schedule:
+    """Refuse report recipients that are not targets of the service file's ``notify:`` list."""
+    known = sorted(t.name for t in contract.notify)
+    if unknown := sorted(set(s.report.recipients) - set(known)):
+        raise ScheduleError(s.name, f"unknown report recipient(s) {', '.join(unknown)}: not a target in the 'notify:' "
+                            f"list of {contract.source}; known: {', '.join(known) or 'none (add a target there)'}",
+                            key="report.recipients")  # fmt: skip
+    return s
+
+
+def previous_month(s: Schedule, fired: datetime) -> str:
+    """``YYYY-MM`` of the month before ``fired`` in the schedule's zone (what a monthly firing reports)."""
+    local = fired.astimezone(_zone(s.name, s.timezone))
+    return (local.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def next_fire(s: Schedule, after: datetime, rng: random.Random | None = None) -> datetime:
@@ -140,7 +188,7 @@ def schedule_from_row(r: Row[Any]) -> Schedule:
         inventory=tuple(r.inventory), profiles=tuple(r.profiles), forks=r.forks,
         vault_password_file=r.vault_password_file,
         report=ReportDelivery(report.get("format", "html"), report.get("lang", "en"),
-                              tuple(report.get("recipients", ()))),
+                              tuple(report.get("recipients", ())), report.get("period")),
         paused=bool(r.paused), source=r.source, next_due=r.next_due, last_run_id=r.last_run_id,
         last_status=r.last_status, last_error=r.last_error,
     )  # fmt: skip
@@ -151,14 +199,19 @@ def _values(s: Schedule, now: datetime) -> dict[str, Any]:
         "cron": s.cron, "timezone": s.timezone, "jitter": s.jitter, "limit_expr": s.limit,
         "inventory": list(s.inventory), "profiles": list(s.profiles), "forks": s.forks,
         "vault_password_file": s.vault_password_file, "source": s.source, "updated_at": now,
-        "report": {"format": s.report.format, "lang": s.report.lang, "recipients": list(s.report.recipients)},
+        "report": {"format": s.report.format, "lang": s.report.lang, "recipients": list(s.report.recipients),
+                   "period": s.report.period},
     }  # fmt: skip
 
 
-def add_schedule(store: Store, s: Schedule, now: datetime | None = None) -> Schedule:
-    """Store a new schedule; :class:`ScheduleError` if the name exists (nothing changes)."""
+def add_schedule(store: Store, s: Schedule, now: datetime | None = None,
+                 contract: ServiceContract | None = None) -> Schedule:  # fmt: skip
+    """Store a new schedule; :class:`ScheduleError` if it is invalid, the name exists or (given the
+    ``contract``) a recipient is unknown — nothing changes then."""
     now = now or utcnow()
     validate(s)
+    if contract is not None:
+        check_recipients(s, contract)
     with store.write() as conn:
         if conn.execute(select(schedules.c.name).where(schedules.c.name == s.name)).first():
             raise ScheduleError(s.name, "exists already: pick another name or `patrol schedule remove` it first")
@@ -212,7 +265,7 @@ def _declared(name: str, spec: Any, source: str, base: Path) -> Schedule:
              "report", "paused"}  # fmt: skip
     if unknown := sorted(set(spec) - known):
         raise ScheduleError(name, f"unknown key(s) {unknown}; known: {sorted(known)}", key=unknown[0], source=source)
-    paths = {k: tuple(str((base / p).resolve()) for p in _list(spec.get(k, ()))) for k in ("inventory", "profiles")}
+    paths = {k: tuple(str((base / p).resolve()) for p in _list(spec.get(k) or ())) for k in ("inventory", "profiles")}
     report = spec.get("report") or {}
     try:
         s = Schedule(
@@ -221,7 +274,8 @@ def _declared(name: str, spec: Any, source: str, base: Path) -> Schedule:
             profiles=paths["profiles"] or (str(PROFILES_DIR),), forks=spec.get("forks"),
             vault_password_file=spec.get("vault_password_file"), paused=bool(spec.get("paused", False)),
             report=ReportDelivery(str(report.get("format", "html")), str(report.get("lang", "en")),
-                                  tuple(_list(report.get("recipients", ())))),
+                                  tuple(_list(report.get("recipients", ()))),
+                                  str(report["period"]) if report.get("period") else None),
             source="file",
         )  # fmt: skip
         return validate(s)
@@ -249,10 +303,24 @@ def load_declared(path: Path) -> list[Schedule]:
     return [_declared(str(name), spec, str(path), path.parent.parent) for name, spec in entries.items()]
 
 
-def sync_declared(store: Store, path: Path = SCHEDULES_FILE, now: datetime | None = None) -> list[str]:
-    """Write the file's schedules over the stored ones of the same name (the file wins); their names."""
+def _check_declared(declared: list[Schedule], contract: ServiceContract, path: Path) -> None:
+    for s in declared:
+        try:
+            check_recipients(s, contract)
+        except ScheduleError as exc:
+            raise ScheduleError(s.name, exc.detail, key=exc.key, source=str(path)) from exc
+
+
+def sync_declared(store: Store, path: Path = SCHEDULES_FILE, now: datetime | None = None,
+                  contract: ServiceContract | None = None) -> list[str]:  # fmt: skip
+    """Write the file's schedules over the stored ones of the same name (the file wins); their names.
+
+    Every entry is parsed (and its recipients checked against ``contract``) before anything is written.
+    """
     now = now or utcnow()
-    declared = load_declared(path)  # all parsed before anything is written
+    declared = load_declared(path)
+    if contract is not None:
+        _check_declared(declared, contract, path)
     with store.write() as conn:
         for s in declared:
             row = conn.execute(select(schedules).where(schedules.c.name == s.name)).first()

@@ -1,11 +1,16 @@
-"""``patrol serve``: the scheduler loop, the SLA timer and the REST API in one process.
+"""``patrol serve``: the scheduler loop, the SLA timer, the report delivery timer and the REST API in one process.
 
-Lifecycle: on start the declared schedules (``inspect/schedules.yml``) are written over the
-stored ones and the contract is loaded (bad input stops the start, nothing served). SIGTERM or
-Ctrl-C stops the HTTP server, stops claiming firings, cancels running inspections — their
-in-flight hosts finish for up to :data:`patrol.runner.DRAIN_SECONDS`, then the run is closed as
-``aborted`` — and exits. A restart resumes every schedule from the database (misfire policy in
-:mod:`patrol.service.schedules`).
+Three timers, each in its own thread: the inspection scheduler (every ``tick`` seconds,
+:class:`patrol.service.scheduler.Scheduler`), the SLA clock check with the notification outbox
+(every ``sla_every`` seconds, :class:`SlaTimer`) and the report deliveries of report schedules
+(every ``tick`` seconds, :class:`patrol.service.deliveries.DeliveryTimer`).
+
+Lifecycle: on start the contract is loaded and the declared schedules (``inspect/schedules.yml``,
+recipients checked against the contract's ``notify:`` targets) are written over the stored ones
+(bad input stops the start, nothing served). SIGTERM or Ctrl-C stops the HTTP server, stops
+claiming firings, cancels running inspections — their in-flight hosts finish for up to
+:data:`patrol.runner.DRAIN_SECONDS`, then the run is closed as ``aborted`` — and exits. A
+restart resumes every schedule from the database (misfire policy in :mod:`patrol.service.schedules`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from patrol.errors import ConfigError
 from patrol.notify import deliver
 from patrol.runner import DRAIN_SECONDS
 from patrol.service.api import ServiceState, create_app
+from patrol.service.deliveries import DeliveryTimer
 from patrol.service.scheduler import Scheduler
 from patrol.service.schedules import SCHEDULES_FILE, sync_declared
 from patrol.store import Store
@@ -73,10 +79,11 @@ class SlaTimer:
 
 def serve_forever(settings: Settings, store: Store, options: ServeOptions) -> None:
     """Serve until SIGTERM/SIGINT; returns after the scheduler drained."""
-    sync_declared(store, options.schedules_file or SCHEDULES_FILE)
     contract = load_contract()
+    sync_declared(store, options.schedules_file or SCHEDULES_FILE, contract=contract)
     scheduler = Scheduler(settings, store, options.tick)
     sla = SlaTimer(store, contract, options.sla_every)
+    deliveries = DeliveryTimer(settings, store, contract, options.tick)
     app = create_app(ServiceState(settings, store, contract, scheduler))
     server = uvicorn.Server(uvicorn.Config(app, host=options.host, port=options.port, log_level="warning",
                                            timeout_graceful_shutdown=5))  # fmt: skip
@@ -85,11 +92,14 @@ def serve_forever(settings: Settings, store: Store, options: ServeOptions) -> No
     previous = {sig: signal.signal(sig, _stopping) for sig in (signal.SIGTERM, signal.SIGINT)}
     scheduler.start()
     sla.start()
+    deliveries.start()
     try:
         server.run()
     finally:
         sla.stop.set()
+        deliveries.stop.set()
         scheduler.shutdown(DRAIN_SECONDS + 5)
+        deliveries.join(DRAIN_SECONDS)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

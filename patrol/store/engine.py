@@ -101,7 +101,13 @@ def connect(url: str) -> Engine:
     return engine
 
 
+#: PostgreSQL advisory lock key held while migrating (SQLite serialises through BEGIN IMMEDIATE)
+MIGRATION_LOCK = 0x70617472  # "patr"
+
+
 def _current_version(conn: Connection) -> int:
+    if conn.dialect.name == "postgresql":  # two processes starting on an empty database migrate one after the other
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     metadata.create_all(conn, tables=[schema_version])
     versions = conn.execute(select(schema_version.c.version)).scalars().all()
     return max(versions, default=0)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from patrol.service.tokens import add_token
+from patrol.store import Store
 from tests.conftest import LAB_INVENTORY, LAB_VAULT, PatrolCLI
 from tests.service.conftest import Server, start_server
 
@@ -33,10 +35,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PatrolCLI, 
     assert cli("schedule", "add", "core", "--cron", "0 2 * * *", "--limit", "core-sw1", "-i", str(LAB_INVENTORY),
                "--vault-password-file", str(LAB_VAULT)).code == 0  # fmt: skip
     assert cli("schedule", "run-now", "core").code == 0
+    assert cli("baseline", "approve", "core-sw1", "--reason", "CAB-7 <b>reviewed</b>").code == 0
     new = cli("ticket", "new", "--class", "defect", "--channel", "phone", "--reporter", "Li", "--location", "DC1",
               "--priority", "normal", HOSTILE)  # fmt: skip
     assert new.code == 0, new.output
-    tokens = {r: cli("token", "add", f"web-{r}", "--role", r).stdout.strip() for r in ("viewer", "operator")}
+    with Store.open(f"sqlite:///{cli.home / 'patrol.db'}") as store:
+        tokens = {role: add_token(store, f"web-{role}", role) for role in ("viewer", "operator")}
     server = start_server(cli, "--tick", "1", env={"PATROL_SERVICE": str(service)})
     yield cli, server, tokens
     server.stop()
@@ -117,3 +121,32 @@ def test_viewer_sees_no_workflow_and_bad_token_is_refused(site: tuple[PatrolCLI,
     )
     assert status == 403
     assert [p for p in viewer.problems if "403" not in p] == []
+
+
+def test_host_page_shows_drift_against_baseline_and_charts(site: tuple[PatrolCLI, Server, dict[str, str]],
+                                                           browser: Any, tmp_path: Path) -> None:  # fmt: skip
+    _, server, tokens = site
+    tab = Page(browser)
+    tab.login(server, tokens["viewer"])
+    page = tab.page
+    page.goto(server.url + "/ui/hosts/core-sw1?lang=en")
+    side = page.locator("#drift-side")
+    assert "Baseline: baseline host core-sw1 v1" in side.locator("th").first.inner_text()
+    assert side.locator("tr.same").count() > 10  # the config, hierarchical, both sides
+    assert "hostname core-sw1" in side.inner_text()
+    assert page.locator("#no-drift").is_visible()  # the approved snapshot is the latest one
+    chart = page.locator("#capacity-chart")
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 100")
+    assert "CAB-7 <b>reviewed</b>" in page.inner_text("#baselines")  # escaped, shown as text
+    page.screenshot(path=str(tmp_path / "dashboard-host.png"), full_page=True)
+    assert (tmp_path / "dashboard-host.png").stat().st_size > 1000
+    page.goto(server.url + "/ui/fleet?lang=zh")
+    for chart_id in ("#compliance-chart", "#tickets-chart"):
+        assert page.locator(chart_id).evaluate("img => img.complete && img.naturalWidth > 100"), chart_id
+    page.screenshot(path=str(tmp_path / "dashboard-fleet-zh.png"), full_page=True)
+    downloads = page.locator("#runs a.download")
+    assert [downloads.nth(i).inner_text() for i in range(5)] == ["html", "md", "json", "junit", "xlsx"]
+    page.goto(server.url + "/ui/tickets?lang=zh")
+    states = page.locator("#tickets td.state").all_inner_texts()
+    assert "提交" in states and "submitted" not in states
+    assert tab.problems == []

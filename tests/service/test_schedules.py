@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from patrol.service.errors import LeaseHeld, ScheduleError
+from patrol.service.export import to_crontab
 from patrol.service.lease import acquire, release
 from patrol.service.scheduler import claim_due
-from patrol.service.schedules import Schedule, add_schedule, get_schedule, next_fire, sync_declared
+from patrol.service.schedules import (
+    ReportDelivery,
+    Schedule,
+    add_schedule,
+    get_schedule,
+    list_schedules,
+    next_fire,
+    previous_month,
+    sync_declared,
+    validate,
+)
 from patrol.store import Store
 from tests.conftest import LAB_INVENTORY, PatrolCLI
 
@@ -50,10 +64,11 @@ BAD = [
 def test_bad_schedules_are_refused_and_change_nothing(patrol_cli: PatrolCLI) -> None:
     assert patrol_cli("schedule", "add", "nightly", "--cron", "0 3 * * *", *INV).code == 0
     before = listed(patrol_cli)
-    for args, message in BAD:
-        result = patrol_cli("schedule", "add", *args, *INV)
-        assert result.code == 2, args
-        assert message in " ".join(result.stderr.split())
+    running = [(patrol_cli.popen("schedule", "add", *args, *INV), args, message) for args, message in BAD]
+    for proc, args, message in running:  # side by side: each is refused before it writes
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 2, args
+        assert message in " ".join(stderr.split())
     assert listed(patrol_cli) == before
 
 
@@ -63,17 +78,80 @@ def test_unknown_schedule_names_the_fix(patrol_cli: PatrolCLI) -> None:
     assert "no schedule 'ghost'" in result.stderr and "patrol schedule list" in result.stderr
 
 
-def test_export_crontab_and_systemd(patrol_cli: PatrolCLI) -> None:
+def test_export_crontab_and_systemd_honour_zone_and_jitter(patrol_cli: PatrolCLI, tmp_path: Path) -> None:
     patrol_cli("schedule", "add", "weekly", "--cron", "30 1 * * 1", "--timezone", "Asia/Shanghai",
                "--jitter", "90", "--limit", "network", *INV)  # fmt: skip
+    patrol_cli("schedule", "add", "steady", "--cron", "0 3 * * *", "--timezone", "Europe/Berlin", *INV)
     cron = patrol_cli("schedule", "export", "--crontab")
     assert cron.code == 0, cron.output
-    assert "CRON_TZ=Asia/Shanghai" in cron.stdout
-    line = next(x for x in cron.stdout.splitlines() if x.startswith("30 1 * * 1 "))
-    assert " -m patrol run -i " in line and "--limit network" in line
+    lines = cron.stdout.splitlines()
+    assert "SHELL=/bin/bash" in lines  # $RANDOM is a bash variable
+    weekly = next(x for x in lines if x.startswith("30 1 * * 1 "))
+    assert lines[lines.index(weekly) - 1] == "CRON_TZ=Asia/Shanghai"
+    assert weekly.startswith("30 1 * * 1 sleep $((RANDOM \\% 91)) && ")  # cron reads a bare % as a newline
+    assert " -m patrol run -i " in weekly and "--limit network" in weekly
+    steady = next(x for x in lines if x.startswith("0 3 * * * "))
+    assert lines[lines.index(steady) - 1] == "CRON_TZ=Europe/Berlin" and "sleep" not in steady
+    job = weekly.split(" ", 5)[5].replace("\\%", "%")  # what cron hands to bash
+    assert subprocess.run(["bash", "-n", "-c", job], check=False).returncode == 0
     units = patrol_cli("schedule", "export", "--systemd").stdout
-    assert "OnCalendar=Mon *-*-* 1:30:00 Asia/Shanghai" in units
-    assert "RandomizedDelaySec=90" in units and "[Install]" in units
+    assert "OnCalendar=Mon *-*-* 1:30:00 Asia/Shanghai" in units and "OnCalendar=*-*-* 3:00:00 Europe/Berlin" in units
+    assert units.count("RandomizedDelaySec=") == 1 and "RandomizedDelaySec=90" in units and "[Install]" in units
+    if shutil.which("systemd-analyze"):
+        for when in ("Mon *-*-* 1:30:00 Asia/Shanghai", "*-*-* 3:00:00 Europe/Berlin"):
+            checked = subprocess.run(["systemd-analyze", "calendar", when], capture_output=True, text=True,
+                                     check=False)  # fmt: skip
+            assert checked.returncode == 0 and "Next elapse" in checked.stdout, checked.stderr
+
+
+SERVICE = "notify:\n  - {name: noc-mail, type: smtp, host: 127.0.0.1, port: 25, sender: p@x.net, to: [a@x.net]}\n"
+
+
+def test_unknown_recipients_are_refused_naming_the_known_ones(patrol_cli: PatrolCLI, tmp_path: Path) -> None:
+    service = tmp_path / "service.yml"
+    service.write_text(SERVICE)
+    result = patrol_cli("schedule", "add", "mail", "--cron", "0 2 * * *", "--recipient", "noc-mail", "--recipient",
+                        "ghost", "--service", str(service), *INV)  # fmt: skip
+    assert result.code == 2
+    message = " ".join(result.stderr.split())
+    assert "unknown report recipient(s) ghost" in message and "known: noc-mail" in message
+    assert listed(patrol_cli) == []
+
+
+def test_declared_recipients_are_checked_before_anything_is_written(store: Store, tmp_path: Path) -> None:
+    from patrol.tickets import load_contract
+
+    (tmp_path / "service.yml").write_text(SERVICE)
+    folder = tmp_path / "inspect"
+    folder.mkdir()
+    declared = folder / "schedules.yml"
+    declared.write_text(
+        "schedules:\n  a: {cron: '0 2 * * *', inventory: [inv], report: {recipients: [noc-mail]}}\n"
+        "  b: {cron: '0 2 * * *', inventory: [inv], report: {recipients: [pager]}}\n"
+    )
+    with pytest.raises(ScheduleError, match=r"schedules.yml: schedule 'b'.*recipient\(s\) pager.*known: noc-mail"):
+        sync_declared(store, declared, contract=load_contract(tmp_path / "service.yml"))
+    assert list_schedules(store) == []
+
+
+def test_a_report_schedule_needs_no_inventory_and_takes_period_formats(patrol_cli: PatrolCLI) -> None:
+    added = patrol_cli("schedule", "add", "monthly", "--cron", "0 8 1 * *", "--timezone", "Asia/Shanghai",
+                       "--report-period", "monthly", "--format", "xlsx", "--lang", "zh")  # fmt: skip
+    assert added.code == 0, added.output
+    [s] = listed(patrol_cli)
+    assert (s["kind"], s["report"]["period"], s["report"]["format"]) == ("report", "monthly", "xlsx")
+    sent = patrol_cli("schedule", "run-now", "monthly")  # no recipient: the file is written, nobody mailed
+    assert sent.code == 0 and "report monthly delivered" in sent.stdout, sent.output
+    last_month = (datetime.now(ZoneInfo("Asia/Shanghai")).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert (patrol_cli.home / "reports" / f"period-{last_month}.xlsx").read_bytes()[:2] == b"PK"
+    bad = patrol_cli("schedule", "add", "m2", "--cron", "0 8 1 * *", "--report-period", "monthly", "--format", "json")
+    assert bad.code == 2 and "a monthly report is one of html, md, xlsx" in " ".join(bad.stderr.split())
+    with pytest.raises(ScheduleError, match="needs an inventory"):
+        validate(Schedule("m3", "0 8 1 * *", ()))
+    monthly = Schedule("m", "0 8 1 * *", (), timezone="Asia/Shanghai", report=ReportDelivery(period="monthly"))
+    assert "m: monthly report delivery, runs under `patrol serve` only" in to_crontab([monthly])
+    assert previous_month(monthly, datetime(2026, 11, 30, 16, 0, tzinfo=UTC)) == "2026-11"  # Dec 1 00:00 Shanghai
+    assert previous_month(monthly, datetime(2026, 12, 15, tzinfo=UTC)) == "2026-11"
 
 
 def test_next_fire_follows_the_zone_and_seconds_field() -> None:

@@ -12,8 +12,12 @@ from typing import Any
 
 import pytest
 
+from patrol.service.schedules import ReportDelivery, Schedule, add_schedule, get_schedule, previous_month
+from patrol.service.tokens import add_token
+from patrol.store import Store
 from tests.conftest import LAB_INVENTORY, LAB_VAULT, PatrolCLI
-from tests.service.conftest import Server, start_server, wait_for
+from tests.service.conftest import Server, start_server, start_servers, stop_servers, wait_for
+from tests.tickets.conftest import running_smtp
 
 pytestmark = pytest.mark.usefixtures("lab")
 
@@ -31,7 +35,9 @@ def token(cli: PatrolCLI, name: str, role: str) -> str:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PatrolCLI, Server, dict[str, str]]]:
     cli = PatrolCLI(tmp_path_factory.mktemp("serve") / "home")
-    tokens = {role: token(cli, f"t-{role}", role) for role in ("viewer", "operator", "approver")}
+    tokens = {"viewer": token(cli, "t-viewer", "viewer")}  # the CLI once; the others straight through the store
+    with Store.open(f"sqlite:///{cli.home / 'patrol.db'}") as store:
+        tokens |= {role: add_token(store, f"t-{role}", role) for role in ("operator", "approver")}
     assert cli("schedule", "add", "core", "--cron", "0 2 * * *", "--limit", "core-sw1", *LAB).code == 0
     server = start_server(cli, "--tick", "0.5")
     yield cli, server, tokens
@@ -121,27 +127,43 @@ def test_a_cron_a_few_seconds_ahead_fires(served: tuple[PatrolCLI, Server, dict[
     assert (written["lang"], [h["host"] for h in written["hosts"]]) == ("zh", ["core-sw2"])
 
 
-def test_two_servers_on_one_database_run_a_due_schedule_once(tmp_path: Any) -> None:
+def test_two_servers_on_one_database_run_a_due_schedule_and_deliver_a_due_report_once(tmp_path: Any) -> None:
+    """One inspection and one monthly report due at the same second, two servers: one run, one mail."""
     cli = PatrolCLI(tmp_path / "home")
-    servers = [start_server(cli, "--tick", "0.2"), start_server(cli, "--tick", "0.2")]
-    try:
-        at = datetime.now(UTC) + timedelta(seconds=3)
-        cron = f"{at.minute} {at.hour} {at.day} {at.month} * {at.second}"
-        assert cli("schedule", "add", "once", "--cron", cron, "--limit", "fw1", *LAB).code == 0
-        db = cli.home / "patrol.db"
-        wait_for(lambda: json.loads(cli("schedule", "list", "--json").stdout)[0]["last_status"] == "completed")
-        time.sleep(2)  # both schedulers ticked many times since the firing
-        with sqlite3.connect(db) as conn:
-            assert conn.execute("select count(*) from runs").fetchone()[0] == 1
-    finally:
-        codes = [s.stop() for s in servers]
+    with running_smtp() as smtp:
+        service = tmp_path / "service.yml"
+        service.write_text(f"notify:\n  - {{name: noc-mail, type: smtp, host: 127.0.0.1, port: {smtp.port}, "
+                           "sender: patrol@example.net, to: [noc@example.net], events: [breach]}\n")  # fmt: skip
+        servers = start_servers(2, cli, "--tick", "0.2", "--sla-every", "1", env={"PATROL_SERVICE": str(service)})
+        try:
+            at = datetime.now(UTC) + timedelta(seconds=4)
+            cron = f"{at.minute} {at.hour} {at.day} {at.month} * {at.second}"
+            with Store.open(f"sqlite:///{cli.home / 'patrol.db'}") as store:
+                add_schedule(store, Schedule("once", cron, LAB[1:2], limit="fw1", vault_password_file=LAB[3]))
+                monthly = Schedule("monthly", cron, (), report=ReportDelivery("md", recipients=("noc-mail",),
+                                                                              period="monthly"))  # fmt: skip
+                add_schedule(store, monthly)
+                wait_for(lambda: get_schedule(store, "once").last_status == "completed")
+                delivered = wait_for(lambda: get_schedule(store, "monthly").last_status, timeout=30)
+                wait_for(lambda: smtp.messages, timeout=20)
+                time.sleep(1)  # both servers' timers ticked many times since the firing
+                runs = store.list_runs(10)
+                error = get_schedule(store, "monthly").last_error
+        finally:
+            codes = stop_servers(servers)
     assert codes == [0, 0]
+    assert [r.hosts_total for r in runs] == [1]
+    assert delivered == "delivered", error
+    period = previous_month(monthly, at)
+    assert len(smtp.messages) == 1 and period in str(smtp.messages[0]["Subject"])
+    assert (cli.home / "reports" / f"period-{period}.md").read_text().strip()
 
 
 def test_sigterm_closes_the_running_inspection(tmp_path: Any) -> None:
     cli = PatrolCLI(tmp_path / "home")
     assert cli("schedule", "add", "all", "--cron", "0 2 * * *", "--limit", "network", *LAB).code == 0
-    tok = token(cli, "op", "operator")
+    with Store.open(f"sqlite:///{cli.home / 'patrol.db'}") as store:
+        tok = add_token(store, "op", "operator")
     server = start_server(cli, "--tick", "0.5")
     assert server.call("POST", f"{API}/schedules/all/run-now", tok).status_code == 202
     wait_for(lambda: schedule(server, tok, "all")["last_status"] == "running", every=0.1)

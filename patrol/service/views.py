@@ -1,0 +1,164 @@
+"""What the dashboard pages show beyond plain store reads: drift against baseline and trend charts.
+
+``host_drift(store, host, run_id)`` is ``patrol diff HOST --from baseline --to RUN`` as data
+(:func:`patrol.drift.timetravel.resolve_point` / :func:`~patrol.drift.timetravel.diff_points`,
+items classified as by :func:`patrol.drift.render.as_data`): the side-by-side rows (baseline left,
+latest right, indented by hierarchy), the config items with their severity and the state
+changes, secrets masked. No baseline gives a :class:`DriftView` with ``missing`` set.
+
+Charts are PNG ``data:`` URIs from :mod:`patrol.history.charts` (compliance over time and
+tickets opened vs resolved from :func:`patrol.history.trends` over :data:`TREND_DAYS` days; a
+host's capacity from :func:`patrol.history.forecast.metric_series`). Each is computed at most
+once per :data:`CHART_SECONDS` per key and language (:class:`TtlCache`), rendering is
+serialised (pyplot is not thread-safe), and an empty history gives ``None`` — the page says
+"no data" instead of drawing an empty axis or a 100 %. Analytics that fail leave the page up
+with the reason (``"error"``) in place of the chart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from patrol.drift.engine import DriftData
+from patrol.drift.timetravel import Row
+from patrol.errors import NotFoundError, PatrolError
+from patrol.models import utcnow
+from patrol.redact import mask_markers
+from patrol.store import Store
+from patrol.tickets import ServiceContract
+
+__all__ = ["CHART_SECONDS", "TREND_DAYS", "DriftView", "TtlCache", "capacity_chart", "fleet_charts", "host_drift"]
+
+log = logging.getLogger(__name__)
+
+CHART_SECONDS = 60.0
+TREND_DAYS = 90
+CAPACITY_METRICS = ("storage", "memory", "interface")
+
+
+@dataclass
+class DriftView:
+    """Baseline vs latest for one host; ``missing`` says why there is nothing to compare."""
+
+    before: str = ""
+    after: str = ""
+    rows: list[Row] = field(default_factory=list)
+    items: list[dict[str, str]] = field(default_factory=list)
+    state: list[dict[str, str]] = field(default_factory=list)
+    missing: str | None = None
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.items or self.state)
+
+
+@cache
+def _drift_data() -> DriftData:
+    return DriftData.load()
+
+
+def host_drift(store: Store, host: str, run_id: str) -> DriftView:
+    """``patrol diff HOST --from baseline --to RUN`` as a :class:`DriftView`."""
+    from patrol.drift.timetravel import diff_points, resolve_point
+
+    data = _drift_data()
+    try:
+        before = resolve_point(store, host, "baseline")
+    except NotFoundError as exc:
+        return DriftView(missing=str(exc))
+    report = diff_points(data, before, resolve_point(store, host, run_id))
+    items = [{"kind": i.kind, "object": mask_markers(i.object), "severity": data.rules.classify("config", i.object)
+              .severity.value} for i in report.config]  # fmt: skip
+    state = [{"path": c.path, "before": mask_markers(str(c.before)), "after": mask_markers(str(c.after))}
+             for c in report.state]  # fmt: skip
+    return DriftView(before.label, report.after.label, report.rows, items, state)
+
+
+class TtlCache:
+    """``get(key, compute)``: the cached value while younger than ``seconds``, else computed again."""
+
+    def __init__(self, seconds: float = CHART_SECONDS) -> None:
+        self.seconds = seconds
+        self._values: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        with self._lock:  # one computation at a time: charts share pyplot's global state
+            hit = self._values.get(key)
+            if hit is not None and time.monotonic() - hit[0] < self.seconds:
+                return hit[1]
+            value = compute()
+            self._values[key] = (time.monotonic(), value)
+            return value
+
+
+_CHARTS = TtlCache()
+
+
+def _fleet_charts(store: Store, contract: ServiceContract, lang: str) -> dict[str, str | None]:
+    from patrol.history import trends
+    from patrol.history.charts import compliance_chart, data_uri, opened_resolved_chart
+
+    now = utcnow()
+    frames = trends(store, now - timedelta(days=TREND_DAYS), "domain", contract, now).frames
+    compliance, tickets = frames["compliance"], frames["opened_resolved"]
+    has_tickets = not tickets.empty and int(tickets[["opened", "resolved"]].to_numpy().sum()) > 0
+    return {
+        "compliance": data_uri(compliance_chart(compliance, lang)) if not compliance.empty else None,
+        "opened_resolved": data_uri(opened_resolved_chart(tickets, lang)) if has_tickets else None,
+    }
+
+
+def _guarded(compute: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Analytics that fail (history store unreadable) leave the page up: ``{"error": message}``."""
+
+    def run() -> dict[str, Any]:
+        try:
+            return compute() | {"error": None}
+        except PatrolError as exc:
+            log.warning("dashboard chart not drawn: %s", exc)
+            return {"error": str(exc)}
+
+    return run
+
+
+def fleet_charts(store: Store, contract: ServiceContract, lang: str, cache: TtlCache = _CHARTS) -> dict[str, Any]:
+    """``{"compliance": data-URI | None, "opened_resolved": data-URI | None, "error": None | why}``, per language."""
+    compute = _guarded(lambda: _fleet_charts(store, contract, lang))
+    result: dict[str, Any] = cache.get(("fleet", id(store), lang), compute)
+    return result
+
+
+def _capacity(store: Store, host: str, lang: str) -> str | None:
+    import pandas as pd
+
+    from patrol.history.charts import CHART_LABELS, data_uri, line_chart
+    from patrol.history.forecast import metric_series
+
+    since = utcnow() - timedelta(days=TREND_DAYS)
+    series: dict[str, pd.Series] = {}
+    for metric in CAPACITY_METRICS:
+        frame = metric_series(store, metric, since)
+        for (kind, name), group in frame[frame["host"] == host].groupby(["kind", "name"]):
+            series[f"{kind} {name}"] = group.set_index("at")["used_percent"]
+    if not series:
+        return None
+    labels = CHART_LABELS.get(lang, CHART_LABELS["en"])
+    title = f"{host}: {'容量' if lang == 'zh' else 'capacity'}"
+    ylabel = "使用率 (%)" if lang == "zh" else "Used (%)"
+    png = line_chart(series, title, labels["date"], ylabel, extra=lambda ax: ax.set_ylim(0, 100))
+    return data_uri(png)
+
+
+def capacity_chart(store: Store, host: str, lang: str, cache: TtlCache = _CHARTS) -> dict[str, Any]:
+    """``{"chart": data-URI | None, "error": None | why}``: used % of the host's resources over time."""
+    compute = _guarded(lambda: {"chart": _capacity(store, host, lang)})
+    result: dict[str, Any] = cache.get(("capacity", id(store), host, lang), compute)
+    return result
