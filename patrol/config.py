@@ -64,6 +64,7 @@ class Settings:
     forks: int = 50
     connect_timeout: float = 10.0
     command_timeout: float = 30.0
+    metrics_dir: Path = Path(".patrol/metrics")
 
     @property
     def runs_dir(self) -> Path:
@@ -72,6 +73,10 @@ class Settings:
     @property
     def lab_dir(self) -> Path:
         return self.home / "lab"
+
+
+def _path(value: Any) -> Path:
+    return Path(str(value)).expanduser()
 
 
 def _db_url(value: Any) -> str:
@@ -85,6 +90,8 @@ PARAMETERS: dict[str, Parameter[Any]] = {
     "forks": Parameter("forks", "PATROL_FORKS", _positive_int, lambda s: 50),
     "connect_timeout": Parameter("connect_timeout", "PATROL_CONNECT_TIMEOUT", _positive_float, lambda s: 10.0),
     "command_timeout": Parameter("command_timeout", "PATROL_COMMAND_TIMEOUT", _positive_float, lambda s: 30.0),
+    # the metric history (Parquet) of issue 5
+    "metrics_dir": Parameter("metrics_dir", "PATROL_METRICS_DIR", _path, lambda s: s.home / "metrics"),
 }
 
 

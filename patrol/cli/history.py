@@ -1,6 +1,9 @@
-"""History commands: ``trends`` (analytics over the store's history).
+"""History commands: analytics over the store's history, and the metric store's upkeep.
 
-``patrol trends --since 90d --by domain --format table|json|png``.
+``patrol trends --since 90d --by domain --format table|json|png``,
+``patrol forecast --metric storage --horizon 180d``, ``patrol propose --since 90d --format html``,
+``patrol history rebuild [--since 90d] [--missing]`` (backfill / rebuild the Parquet metric store
+at the ``metrics_dir`` setting from the SQL store).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from patrol.history import Trends
+    from patrol.store import Store
 
 __all__ = ["COMMANDS", "parse_since"]
 
@@ -39,6 +43,20 @@ def parse_since(value: str, now: datetime) -> datetime | None:
     except ValueError:
         fail(f"--since {value!r}: expected a period like 90d or 12w, a date like 2026-08-01, or 'all'")
         raise  # unreachable: fail exits
+
+
+def _store(obj: Context) -> Store:
+    """The SQL store, with the metric store of the ``metrics_dir`` setting bound to it."""
+    from patrol.history.metricstore import MetricStore
+
+    store = obj.store
+    MetricStore.bind(store, obj.settings.metrics_dir)
+    return store
+
+
+def _json(data: Any) -> None:
+    """Indented JSON on stdout, written as is (rich's highlighter takes seconds on a large fleet's output)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 _SINCE = click.option("--since", default="90d", show_default=True, help="Period: 90d, 12w, a date or 'all'.")
@@ -115,9 +133,9 @@ def trends(obj: Context, since: str, by: str, fmt: str, output: Path | None, lan
     now = utcnow()
     start = parse_since(since, now)
     with handled():
-        result = compute(obj.store, start, by, load_contract(), now)
+        result = compute(_store(obj), start, by, load_contract(), now)
     if fmt == "json":
-        out.print_json(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
+        _json(result.to_dict())
     elif fmt == "png":
         if not result.runs:
             fail(f"no data: no completed run since {since}; nothing to chart")
@@ -169,9 +187,9 @@ def forecast(obj: Context, metric: str, horizon: str, since: str, threshold: flo
 
     days = _days(horizon)
     with handled():
-        found = compute(obj.store, metric, parse_since(since, utcnow()), days, threshold)
+        found = compute(_store(obj), metric, parse_since(since, utcnow()), days, threshold)
     if as_json:
-        out.print_json(json.dumps([f.to_dict() for f in found], ensure_ascii=False))
+        _json([f.to_dict() for f in found])
     elif not found:
         out.print(f"no data: no {metric} measurement in the store since {since} (nothing to forecast)")
     else:
@@ -180,9 +198,9 @@ def forecast(obj: Context, metric: str, horizon: str, since: str, threshold: flo
 
 @click.command()
 @_SINCE
-@click.option("--format", "fmt", type=click.Choice(["table", "md", "html", "json"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "md", "html", "docx", "json"]), default="table",
               show_default=True)  # fmt: skip
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write md/html here.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write md/html/docx here.")
 @click.option("--rules", type=click.Path(dir_okay=False, path_type=Path),
               help="Proposal rules [default: inspect/proposals.yml].")  # fmt: skip
 @_LANG
@@ -191,22 +209,21 @@ def propose(obj: Context, since: str, fmt: str, output: Path | None, rules: Path
     """Ranked improvement proposals with evidence, affected assets, priority and timeline."""
     from patrol.history.proposals import load_rules
     from patrol.history.proposals import propose as compute
-    from patrol.history.render import proposal_charts, render_proposals
-    from patrol.report.atomic import write_atomic
     from patrol.tickets import load_contract
 
     now = utcnow()
     start = parse_since(since, now)
     with handled():
         rule_list = load_rules(rules)
-        found = compute(obj.store, rule_list, load_contract(), start, now, lang)
+        found = compute(_store(obj), rule_list, load_contract(), start, now, lang)
         if fmt == "json":
-            out.print_json(json.dumps([p.to_dict() for p in found], ensure_ascii=False, default=str))
+            _json([p.to_dict() for p in found])
             return
-        if fmt in ("md", "html"):
-            charts = proposal_charts(obj.store, found, rule_list, start, lang) if fmt == "html" else {}
+        if fmt in ("md", "html", "docx"):
+            from patrol.history.render import write_proposals  # matplotlib: only for documents
+
             path = output or obj.settings.home / "proposals" / f"proposals.{fmt}"
-            out.print(str(write_atomic(path, render_proposals(found, fmt, lang, charts))))
+            out.print(str(write_proposals(obj.store, found, rule_list, start, fmt, lang, path)[0]))
             return
     _print_proposals(found, since)
 
@@ -225,3 +242,32 @@ def _print_proposals(found: list[Any], since: str) -> None:
 
 
 COMMANDS.extend([forecast, propose])
+
+
+@click.group(name="history")
+def history() -> None:
+    """The metric history (Parquet, at the metrics_dir setting) behind trends, forecast and propose."""
+
+
+@history.command()
+@click.option("--since", default="all", show_default=True, help="Runs to (re)write: 90d, 12w, a date or 'all'.")
+@click.option("--missing", is_flag=True, help="Only the finished runs the metric store lacks (a backfill).")
+@click.pass_obj
+def rebuild(obj: Context, since: str, missing: bool) -> None:
+    """Rewrite the metric store from the SQL store (after an upgrade, or when the directory was lost)."""
+    import time
+
+    from patrol.history.metricstore import MetricStore
+    from patrol.history.metricstore import rebuild as compute
+
+    start = parse_since(since, utcnow())
+    began = time.perf_counter()
+    with handled():
+        store = _store(obj)
+        written = compute(store, start, only_missing=missing)
+        root = MetricStore.for_store(store).root
+    what = "missing run(s)" if missing else "run(s)"
+    out.print(f"wrote {len(written)} {what} to {root} in {time.perf_counter() - began:.1f} s")
+
+
+COMMANDS.append(history)

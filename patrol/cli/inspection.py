@@ -265,7 +265,7 @@ _LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_locale_
 @click.option("--period", metavar="YYYY-MM", help="The monthly service report of this month instead of a RUN.")
 @click.pass_obj
 def report(obj: Context, run_ref: str | None, fmt: str, output: str | None, lang: str, period: str | None) -> None:
-    """Render the report of RUN (html, md, json, junit, xlsx), or --period YYYY-MM (html, md, xlsx)."""
+    """Render the report of RUN (html, md, json, junit, xlsx), or --period YYYY-MM (html, md, xlsx, docx)."""
     if period:
         _period_report(obj, run_ref, period, fmt, output, lang)
         return
@@ -282,27 +282,26 @@ def report(obj: Context, run_ref: str | None, fmt: str, output: str | None, lang
 
 
 def _period_report(obj: Context, run_ref: str | None, period: str, fmt: str, output: str | None, lang: str) -> None:
-    from patrol.history.delivery import render_for_delivery
-    from patrol.report import write_atomic
+    from patrol.history.delivery import write_report
+    from patrol.history.period_render import FORMATS
     from patrol.tickets import load_contract
 
     if run_ref:
         fail(f"name either RUN ({run_ref}) or --period {period}, not both")
-    if fmt not in ("html", "md", "xlsx"):
-        fail(f"--format {fmt!r} with --period: choose one of html, md, xlsx")
+    if fmt not in FORMATS:
+        fail(f"--format {fmt!r} with --period: choose one of {', '.join(FORMATS)}")
     with handled():
-        name, content = render_for_delivery(obj.store, period=period, run=None, fmt=fmt, lang=lang,
-                                            contract=load_contract())  # fmt: skip
-        out.print(str(write_atomic(Path(output) if output else obj.settings.home / "reports" / name, content)))
+        files = write_report(obj.store, period=period, run=None, fmt=fmt, lang=lang, contract=load_contract(),
+                             out_dir=obj.settings.home / "reports", path=Path(output) if output else None)  # fmt: skip
+        out.print(str(files[0]))
 
 
 def _write_report(store: Store, run_id: str, fmt: str, path: Path, lang: str) -> Path:
-    from patrol.report import build_report, write_atomic
+    from patrol.report import build_report
+    from patrol.report.output import write_run_report
 
-    render = plugins.load("patrol.reports", fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render(build_report(store, run_id, lang=lang)))
-    return path
+    return write_run_report(build_report(store, run_id, lang=lang), fmt, path)[0]
 
 
 COMMANDS = [run, runs, show, findings, report]

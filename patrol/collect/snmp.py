@@ -19,6 +19,11 @@ Snapshot of a storage device (``Snapshot.model_dump(mode="json")``, abridged)::
 
 hrStorage types map to resource kinds: fixed/network/flash disk -> ``volume``, RAM ->
 ``memory``, virtual memory -> ``swap``; other rows (buffers, removable media) are left out.
+Interface utilisation is not collected over SNMP: ifHCInOctets/ifHCOutOctets are counters,
+and a rate needs two polls some seconds apart (a second apart, the counters of a quiet link barely
+move and the rate is noise), which would hold every SNMP host of the run for that long. The link's
+capacity is in ``interfaces[].speed_mbps`` (ifHighSpeed, else ifSpeed); utilisation comes from the
+CLI platforms, whose devices print their own 5-minute rates (``resources`` of kind ``interface``).
 A wrong community is silence, so no answer is a ``timeout`` whose message says so. The
 community never appears in a message or a log.
 """

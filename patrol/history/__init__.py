@@ -1,6 +1,7 @@
 """The history stage: analytics over the store (``trends``), capacity forecasts and proposals.
 
-``load_history(store, since)`` -> :class:`History` (pandas frames); ``trends(...)`` ->
+``load_history(store, since, until)`` -> :class:`History` (DuckDB views over the Parquet metric
+store of :mod:`patrol.history.metricstore`, small pandas frames); ``trends(...)`` ->
 :class:`Trends` (compliance, opened/resolved, SLA attainment, repeat offenders, flapping,
 version sprawl, drift frequency); charts in :mod:`patrol.history.charts`.
 """

@@ -1,24 +1,16 @@
 """Charts (matplotlib, Agg backend, no display) as PNG bytes, labelled in ``en`` or ``zh``.
 
-The CJK font is the locally installed Noto Sans CJK (Debian fonts-noto-cjk); without it the
-labels fall back to DejaVu Sans (Chinese would show boxes, so the font is looked up, never
-downloaded). ``data_uri(png)`` embeds a chart in a self-contained HTML report.
+Built on :mod:`patrol.report.charts` (the CJK font lookup, figure and PNG helpers shared with the
+run report). ``data_uri(png)`` embeds a chart in a self-contained HTML report.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-from functools import cache
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib import font_manager
+
+from patrol.report.charts import data_uri, figure, png_bytes
 
 __all__ = ["CHART_LABELS", "compliance_chart", "data_uri", "line_chart", "opened_resolved_chart"]
 
@@ -32,36 +24,10 @@ CHART_LABELS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
-@cache
-def _font() -> list[str]:
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = [n for n in ("Noto Sans CJK TC", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK TC") if n in names]
-    return [*cjk, "DejaVu Sans"]
-
-
-def _figure() -> tuple[Any, Any]:
-    plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["font.sans-serif"] = _font()
-    plt.rcParams["axes.unicode_minus"] = False
-    return plt.subplots(figsize=(8, 3.6), dpi=96)
-
-
-def _png(fig: Any) -> bytes:
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
-
-
-def data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def line_chart(series: dict[str, pd.Series], title: str, xlabel: str, ylabel: str,
                extra: Any = None) -> bytes:  # fmt: skip
     """One line per named series (index = x); ``extra(ax)`` may draw more (thresholds, bands)."""
-    fig, ax = _figure()
+    fig, ax = figure()
     for name, s in series.items():
         ax.plot(s.index, s.values, marker=".", label=name)
     if extra is not None:
@@ -71,7 +37,7 @@ def line_chart(series: dict[str, pd.Series], title: str, xlabel: str, ylabel: st
     if series:
         ax.legend(loc="best", fontsize=8)
     fig.autofmt_xdate()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def compliance_chart(frame: pd.DataFrame, lang: str) -> bytes:
@@ -85,11 +51,11 @@ def compliance_chart(frame: pd.DataFrame, lang: str) -> bytes:
 def opened_resolved_chart(frame: pd.DataFrame, lang: str) -> bytes:
     """Weekly bars: tickets opened vs resolved."""
     L = CHART_LABELS.get(lang, CHART_LABELS["en"])
-    fig, ax = _figure()
+    fig, ax = figure()
     x = range(len(frame))
     ax.bar([i - 0.2 for i in x], frame["opened"], width=0.4, label=L["opened"], color="#d46b08")
     ax.bar([i + 0.2 for i in x], frame["resolved"], width=0.4, label=L["resolved"], color="#1a7f37")
     ax.set_xticks(list(x), list(frame["week"]), rotation=45, ha="right", fontsize=7)
     ax.set(title=L["or_title"], xlabel=L["week"], ylabel=L["tickets"])
     ax.legend(loc="best", fontsize=8)
-    return _png(fig)
+    return png_bytes(fig)

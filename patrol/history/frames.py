@@ -1,106 +1,171 @@
-"""The store's history as pandas DataFrames (read only; one query per frame).
+"""The history of a time window: small pandas frames plus DuckDB views over the metric store.
 
-A run's time is when its devices were observed: the earliest ``host_results.started_at``
-(falls back to ``runs.started_at``). Frames and their columns::
+``load_history(store, since, until)`` -> :class:`History`. The heavy per-run facts are read from
+the Parquet metric store (:mod:`patrol.history.metricstore`) through DuckDB, so analytics push
+their aggregations into SQL (``h.sql("SELECT … FROM checks …")``) instead of loading millions of
+rows; only the results come back as pandas frames. Tickets and their events stay in SQL (small).
 
-    runs      run_id, at, status, hosts, inspected
-    checks    run_id, at, host, domain, groups (list), check_id, object, outcome
-    findings  run_id, at, host, domain, check_id, object, severity
+Frames (pandas) and views (DuckDB, restricted to the window's runs)::
+
+    runs      run_id, at, status, hosts, inspected                     frame + view
     tickets   id, priority, state, host, check_id, clock_start, created_at, resolved_at, recurrence
     events    ticket_id, at, action ("opened" | "reopened" | "resolved")
-    resources run_id, at, host, kind, name, used_percent          (from snapshots, for forecasts)
-    versions  host, platform, os_version                          (latest snapshot of each host)
+    hosts     run_id, at, host, status, domain, platform, os_version, groups      view
+    checks    run_id, at, host, domain, check_id, object, outcome                  view
+    findings  run_id, at, host, domain, check_id, object, severity                 view
+    resources run_id, at, host, kind, name, used, capacity, used_percent, unit    view
+
+**Threads**: a DuckDB connection refuses a call while another thread's call runs on it (and a
+result another thread left open): ``h.con`` is the calling thread's connection — ``h.db`` in the
+thread that loaded the window, a cursor of it (same in-memory database, same views) in any other
+— and ``h.sql`` uses it, so one :class:`History` may serve several threads (the dashboard and the
+delivery timer). ``h.lock`` guards ``h.cache``.
+
+A run's time (``at``) is when its devices were observed: the earliest ``host_results.started_at``
+(falls back to ``runs.started_at``). The window is ``since <= at < until``; only runs the SQL
+store knows as finished are in it. A finished run the metric store lacks (a store from before the
+metric store, a lost metrics directory) is backfilled from SQL first, with a log message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+import duckdb
 import pandas as pd
-from sqlalchemy import Integer, func, select
+import pyarrow as pa
+from sqlalchemy import select
 
+from patrol.errors import StoreError
+from patrol.history.metricschema import SCHEMAS, naive_utc
+from patrol.history.metricstore import MetricStore, finished_runs, ingest_run, missing_runs
 from patrol.store import Store
-from patrol.store import schema as t
 
 __all__ = ["History", "latest_versions", "load_history", "run_times"]
 
+log = logging.getLogger(__name__)
+
 _EMPTY: dict[str, list[str]] = {
     "runs": ["run_id", "at", "status", "hosts", "inspected"],
-    "checks": ["run_id", "at", "host", "domain", "groups", "check_id", "object", "outcome"],
-    "findings": ["run_id", "at", "host", "domain", "check_id", "object", "severity"],
     "tickets": ["id", "priority", "state", "host", "check_id", "clock_start", "created_at", "resolved_at",
                 "recurrence"],
     "events": ["ticket_id", "at", "action"],
-}
+}  # fmt: skip
+VIEWS = ("hosts", "checks", "findings", "resources")
 
 
 @dataclass
 class History:
-    """Every frame of the history since ``since`` (``None``: all of it)."""
+    """The runs in ``since <= at < until`` (``None``: unbounded), their metric views, the tickets."""
 
     since: datetime | None
     runs: pd.DataFrame
-    checks: pd.DataFrame
-    findings: pd.DataFrame
     tickets: pd.DataFrame
     events: pd.DataFrame
+    db: duckdb.DuckDBPyConnection
+    until: datetime | None = None
+    cache: dict[Any, Any] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    owner: int = field(default_factory=threading.get_ident, repr=False, compare=False)
+    local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
         return self.runs.empty
 
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The calling thread's connection to the views (see the module docstring: *Threads*)."""
+        con: duckdb.DuckDBPyConnection | None = getattr(self.local, "con", None)
+        if con is None:
+            if threading.get_ident() == self.owner:
+                con = self.db
+            else:
+                with self.lock:
+                    con = self.db.cursor()
+            self.local.con = con
+        return con
 
-def _frame(rows: Sequence[Any], name: str) -> pd.DataFrame:
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=_EMPTY[name])
-    for column in ("at", "clock_start", "created_at", "resolved_at"):
+    def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """A query over the views as a pandas frame (timestamps as UTC-aware ``at``-style columns)."""
+        frame = self.con.execute(query, params or []).df()
+        for column in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[column]) and frame[column].dt.tz is None:
+                frame[column] = frame[column].dt.tz_localize("UTC")
+        return frame
+
+
+def _utc(frame: pd.DataFrame, columns: tuple[str, ...] = ("at", "clock_start", "created_at", "resolved_at")) -> None:
+    for column in columns:
         if column in frame:
             frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame
 
 
-def run_times(store: Store, since: datetime | None = None) -> pd.DataFrame:
-    """``runs`` frame: one row per run, oldest first."""
-    hr, r = t.host_results.c, t.runs.c
-    first = (select(hr.run_id, func.min(hr.started_at).label("at"), func.count().label("hosts"),
-                    func.sum((hr.status == "ok").cast(Integer)).label("inspected"))
-             .group_by(hr.run_id).subquery())  # fmt: skip
-    at = func.coalesce(first.c.at, r.started_at)
-    query = select(r.id, at, r.status, func.coalesce(first.c.hosts, 0), func.coalesce(first.c.inspected, 0))
-    query = query.outerjoin(first, first.c.run_id == r.id).where(r.status != "running")
-    with store.read() as conn:
-        frame = _frame(conn.execute(query).all(), "runs")
+def _connect(ms: MetricStore, since: datetime | None, until: datetime | None, run_ids: list[str]) -> Any:
+    db = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    bounds, params = ["true"], []
     if since is not None:
-        frame = frame[frame["at"] >= pd.Timestamp(since)]
-    return frame.sort_values("at").reset_index(drop=True)
+        bounds.append('"at" >= ?')
+        params.append(naive_utc(since))
+    if until is not None:
+        bounds.append('"at" < ?')
+        params.append(naive_utc(until))
+    where = " AND ".join(bounds)
+    db.register("known_ids", pa.table({"run_id": pa.array(run_ids, pa.string())}))
+    for table in ("runs", *VIEWS):
+        files = ms.files(table, since, until)
+        if files:
+            source = f"read_parquet({_list(files)})"
+        else:
+            db.register(f"empty_{table}_arrow", SCHEMAS[table].empty_table())  # this connection only:
+            db.execute(f"CREATE TABLE empty_{table} AS SELECT * FROM empty_{table}_arrow")  # cursors see a table
+            source = f"empty_{table}"
+        if table == "runs":
+            db.execute(f"CREATE TABLE runs AS SELECT DISTINCT ON (run_id) run_id::VARCHAR AS run_id, \"at\", "
+                       f"status::VARCHAR AS status, hosts, inspected FROM {source} "
+                       f"WHERE {where} AND run_id IN (SELECT run_id FROM known_ids) ORDER BY run_id",
+                       params)  # fmt: skip
+            in_files = db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchall()[0][0]
+            extra = in_files != db.execute("SELECT count(*) FROM runs").fetchall()[0][0]
+            # only when the files hold runs SQL does not know (deleted, or still being written) the
+            # views filter on the run set; otherwise the time bounds select the same rows, faster
+            keep = " AND run_id::VARCHAR IN (SELECT run_id FROM runs)" if extra else ""
+        else:
+            db.execute(f"CREATE VIEW {table} AS SELECT * FROM {source} WHERE {_inline(where, params)}{keep}")
+    return db
 
 
-def _checks(store: Store, runs: pd.DataFrame) -> pd.DataFrame:
-    c, hr = t.check_results.c, t.host_results.c
-    ids = list(runs["run_id"])
-    with store.read() as conn:
-        rows = conn.execute(select(c.run_id, c.host, c.check_id, c.object, c.outcome).where(c.run_id.in_(ids))).all()
-        hosts = conn.execute(select(hr.run_id, hr.host, hr.device_class, hr.groups).where(hr.run_id.in_(ids))).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["run_id", "host", "check_id", "object", "outcome"])
-    meta = pd.DataFrame([tuple(r) for r in hosts], columns=["run_id", "host", "domain", "groups"])
-    frame = frame.merge(meta, on=["run_id", "host"], how="inner").merge(runs[["run_id", "at"]], on="run_id")
-    return frame[_EMPTY["checks"]]
+def _list(files: list[str]) -> str:
+    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 
 
-def _findings(store: Store, runs: pd.DataFrame) -> pd.DataFrame:
-    f = t.findings.c
-    query = select(f.run_id, f.host, f.domain, f.check_id, f.object, f.severity).where(
-        f.run_id.in_(list(runs["run_id"])))  # fmt: skip
-    with store.read() as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame([tuple(r) for r in rows],
-                         columns=["run_id", "host", "domain", "check_id", "object", "severity"])  # fmt: skip
-    return frame.merge(runs[["run_id", "at"]], on="run_id", how="inner")[_EMPTY["findings"]]
+def _inline(where: str, params: list[Any]) -> str:
+    """Views cannot take parameters: the bounds as timestamp literals (values are datetimes)."""
+    for value in params:
+        where = where.replace("?", f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S.%f}'", 1)
+    return where
 
 
-def _tickets(store: Store, since: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _backfill(store: Store, ms: MetricStore, ids: list[str]) -> None:
+    missing = missing_runs(store, ms, ids)
+    if not missing:
+        return
+    log.warning("metric store %s lacks %d finished run(s) of the window; backfilling them from the SQL store "
+                "(`patrol history rebuild` does it ahead of time)", ms.root, len(missing))  # fmt: skip
+    for run_id in missing:
+        ingest_run(store, run_id, ms)
+
+
+def run_times(store: Store, since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
+    """``runs`` frame: one row per finished run in the window, oldest first."""
+    return load_history(store, since, until, tickets=False).runs
+
+
+def _tickets(store: Store, since: datetime | None, until: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     from patrol.store.schema_tickets import ticket_events, tickets
 
     k, e = tickets.c, ticket_events.c
@@ -109,27 +174,47 @@ def _tickets(store: Store, since: datetime | None) -> tuple[pd.DataFrame, pd.Dat
     eq = select(e.ticket_id, e.at, e.action).where(e.action.in_(["opened", "reopened", "resolved"]))
     if since is not None:
         eq = eq.where(e.at >= since)
+    if until is not None:
+        tq, eq = tq.where(k.created_at < until), eq.where(e.at < until)
     with store.read() as conn:
-        return _frame(conn.execute(tq).all(), "tickets"), _frame(conn.execute(eq).all(), "events")
+        frames = (pd.DataFrame([tuple(r) for r in conn.execute(q).all()], columns=_EMPTY[name])
+                  for q, name in ((tq, "tickets"), (eq, "events")))  # fmt: skip
+        tf, ef = next(frames), next(frames)
+    _utc(tf)
+    _utc(ef)
+    return tf, ef
 
 
-def load_history(store: Store, since: datetime | None = None) -> History:
-    """Runs since ``since`` and everything they recorded, plus the tickets and their events."""
-    runs = run_times(store, since)
-    tickets, events = _tickets(store, since)
-    return History(since, runs, _checks(store, runs), _findings(store, runs), tickets, events)
+def load_history(store: Store, since: datetime | None = None, until: datetime | None = None, *,
+                 tickets: bool = True) -> History:  # fmt: skip
+    """Finished runs with ``since <= at < until``, their metric views, and (``tickets``) the tickets.
+
+    Tickets are those created before ``until``; events those in the window. :class:`StoreError`
+    when the metric store cannot be read (its message names the directory).
+    """
+    ms = MetricStore.for_store(store)
+    known = finished_runs(store)  # the window is on the observation time ("at"): applied in DuckDB
+    floor = since - timedelta(days=1) if since is not None else None
+    _backfill(store, ms, [i for i, started in known.items() if floor is None or started >= floor])
+    ids = list(known)
+    try:
+        db = _connect(ms, since, until, ids)
+        runs = db.execute('SELECT run_id, "at", status, hosts, inspected FROM runs ORDER BY "at", run_id').df()
+    except duckdb.Error as exc:
+        raise StoreError(f"metric store {ms.root}: cannot read it: {exc}; rebuild it from the SQL store with "
+                         f"`patrol history rebuild --since all`") from exc  # fmt: skip
+    runs = runs.astype({"hosts": int, "inspected": int}) if not runs.empty else pd.DataFrame(columns=_EMPTY["runs"])
+    _utc(runs, ("at",))
+    if tickets:
+        tf, ef = _tickets(store, since, until)
+    else:
+        tf, ef = pd.DataFrame(columns=_EMPTY["tickets"]), pd.DataFrame(columns=_EMPTY["events"])
+    return History(since, runs, tf, ef, db, until)
 
 
 def latest_versions(store: Store, h: History) -> pd.DataFrame:
-    """``host, platform, os_version`` from each host's latest snapshot among the period's runs."""
-    if h.checks.empty:
-        return pd.DataFrame(columns=["host", "platform", "os_version"])
-    last = h.checks.sort_values("at").groupby("host")["run_id"].last()
-    s = t.snapshots.c
-    pairs = {(run_id, host) for host, run_id in last.items()}
-    with store.read() as conn:
-        rows = conn.execute(select(s.run_id, s.host, s.document).where(s.run_id.in_({r for r, _ in pairs}))).all()
-    data = [(r.host, r.document.get("platform"), (r.document.get("facts") or {}).get("os_version"))
-            for r in rows if (r.run_id, r.host) in pairs]  # fmt: skip
-    frame = pd.DataFrame(data, columns=["host", "platform", "os_version"])
-    return frame.dropna(subset=["os_version"])
+    """``host, platform, os_version`` from each host's latest snapshot among the window's runs."""
+    frame = h.sql("SELECT host::VARCHAR AS host, arg_max(platform, \"at\")::VARCHAR AS platform, "
+                  "arg_max(os_version, \"at\")::VARCHAR AS os_version FROM hosts WHERE status = 'ok' "
+                  "GROUP BY ALL ORDER BY host")  # fmt: skip
+    return frame.dropna(subset=["os_version"]).reset_index(drop=True)

@@ -10,13 +10,15 @@
                  attainment_percent}], repeat_checks=[{check_id, findings, hosts}],
                  proposals=[Proposal.to_dict()], charts={"compliance": b"\\x89PNG…", "tickets": …})
 
-A month without runs is a report that says "no data" (``runs == 0``), never 100%.
+A month without runs is a report that says "no data" (``runs == 0``), never 100%. Everything is
+cut at the month's end: runs, tickets, events and the proposals only count what was observed
+before it (a later run never changes a past month's report).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,14 +64,6 @@ def parse_period(value: str) -> tuple[datetime, datetime]:
     return start, datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
 
 
-def _until(h: History, end: datetime) -> History:
-    stop = pd.Timestamp(end)
-    runs = h.runs[h.runs["at"] < stop]
-    keep = set(runs["run_id"])
-    return History(h.since, runs, h.checks[h.checks["run_id"].isin(keep)], h.findings[h.findings["run_id"].isin(keep)],
-                   h.tickets[h.tickets["created_at"] < stop], h.events[h.events["at"] < stop])  # fmt: skip
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = frame.astype(object).where(frame.notna(), None)
     return [{str(k): v for k, v in r.items()} for r in out.to_dict(orient="records")]
@@ -82,14 +76,15 @@ def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
     comp = compliance(h, "domain")
     totals = comp.groupby("key")[["passed", "evaluated"]].sum()
     report.compliance = {str(k): round(float(100 * r.passed / r.evaluated), 1) for k, r in totals.iterrows()}
-    last = h.findings[h.findings["run_id"] == runs["run_id"].iloc[-1]]
-    counts = last["severity"].value_counts()
+    last = h.sql("SELECT severity::VARCHAR AS severity, count(*)::BIGINT AS n FROM findings "
+                 "WHERE run_id::VARCHAR = ? GROUP BY ALL", [str(runs["run_id"].iloc[-1])])  # fmt: skip
+    counts = dict(zip(last["severity"], last["n"], strict=True))
     report.findings_by_severity = {s.value: int(counts.get(s.value, 0)) for s in Severity}
     report.opened = int(h.events["action"].isin(["opened", "reopened"]).sum())
     report.resolved = int((h.events["action"] == "resolved").sum())
     month_tickets = h.tickets[h.tickets["created_at"] >= pd.Timestamp(report.start)]
-    report.sla = _records(sla_attainment(History(h.since, runs, h.checks, h.findings, month_tickets, h.events),
-                                         contract, min(report.end, datetime.now(UTC))))  # fmt: skip
+    report.sla = _records(sla_attainment(replace(h, tickets=month_tickets), contract,
+                                         min(report.end, datetime.now(UTC))))  # fmt: skip
     report.repeat_checks = _records(repeat_offenders(h, 5)[1])
     if not comp.empty:
         report.charts["compliance"] = compliance_chart(comp, report.lang)
@@ -102,10 +97,10 @@ def build_period(store: Store, period: str, lang: str, contract: ServiceContract
     """Everything the monthly report shows about ``period`` (``YYYY-MM``)."""
     start, end = parse_period(period)
     report = PeriodReport(period, start, end, "zh" if lang == "zh" else "en")
-    history = _until(load_history(store, start), end)
+    history = load_history(store, start, end)  # nothing observed after the month counts
     if history.empty:
         return report
     _fill(report, history, contract)
-    found = propose(store, rules, contract, start, min(end, datetime.now(UTC)), report.lang)
+    found = propose(store, rules, contract, start, min(end, datetime.now(UTC)), report.lang)  # cut at the end too
     report.proposals = [p.to_dict() for p in found[:10]]
     return report

@@ -1,13 +1,18 @@
-"""The monthly report rendered as Markdown, self-contained HTML (charts inline) or XLSX (charts as images).
+"""The monthly report as Markdown, self-contained HTML (charts inline), XLSX or Word (charts as images).
 
-``render_period(report, fmt)`` -> ``str`` (md, html) or ``bytes`` (xlsx).
+``render_period(report, fmt)`` -> ``str`` (md, html) or ``bytes`` (xlsx, docx).
+``write_period(report, fmt, path)`` writes it; Markdown gets its charts as PNG files next to the
+file (``period-2026-10-compliance.png``) linked relatively. Rendered without a file (stdout),
+Markdown carries a comment saying the charts were left out.
 """
 
 from __future__ import annotations
 
 import html
 import io
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
@@ -15,10 +20,13 @@ from openpyxl.styles import Font
 
 from patrol.history.charts import data_uri
 from patrol.history.period import PeriodReport
+from patrol.report.atomic import write_atomic
 from patrol.report.labels import domain_label, labels
-from patrol.report.markdown import md_table
+from patrol.report.markdown import NO_CHART_NOTE, chart_file, md_table
 
-__all__ = ["PERIOD_LABELS", "render_period"]
+__all__ = ["FORMATS", "PERIOD_LABELS", "render_period", "write_period"]
+
+FORMATS = ("html", "md", "xlsx", "docx")
 
 PERIOD_LABELS = {
     "en": {"title": "Monthly service report", "no_data": "No data: no inspection run in this period.",
@@ -63,14 +71,40 @@ def _head(r: PeriodReport) -> tuple[str, list[str]]:
                    f"{P['tickets']}: {r.opened} {P['opened']}, {r.resolved} {P['resolved']}"]  # fmt: skip
 
 
-def _markdown(r: PeriodReport) -> str:
+def _markdown(r: PeriodReport, chart_links: dict[str, str] | None) -> str:
     title, facts = _head(r)
     lines = [f"# {title}", "", *[f"- {f}" for f in facts], ""]
     if r.runs:
         for name, header, rows in _sections(r):
             lines += [f"## {name}", "", *md_table(header, rows)]
-        lines += [f"![{k}]({data_uri(png)})" for k, png in r.charts.items()]
-    return "\n".join(lines) + "\n"
+        if r.charts:
+            lines += [f"## {PERIOD_LABELS[r.lang]['charts']}", ""]
+            if chart_links is None:
+                lines.append(NO_CHART_NOTE)
+            else:
+                lines += [f"![{k}]({quote(chart_links[k])})\n" for k in r.charts]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _docx(r: PeriodReport) -> bytes:
+    from patrol.history.docx_render import WordDocument  # python-docx: only for Word output
+
+    doc = WordDocument(r.lang)
+    title, facts = _head(r)
+    doc.heading(title, 0)
+    doc.bullets(facts)
+    if r.runs:
+        for name, header, rows in _sections(r):
+            doc.heading(name, 1)
+            if rows:
+                doc.table(header, rows)
+            else:
+                doc.paragraph("—")
+        if r.charts:
+            doc.heading(PERIOD_LABELS[r.lang]["charts"], 1)
+        for png in r.charts.values():
+            doc.picture(png)
+    return doc.to_bytes()
 
 
 def _html(r: PeriodReport) -> str:
@@ -122,8 +156,19 @@ def _xlsx(r: PeriodReport) -> bytes:
     return buffer.getvalue()
 
 
-def render_period(report: PeriodReport, fmt: str) -> str | bytes:
-    """``md``/``html`` text or ``xlsx`` bytes."""
+def render_period(report: PeriodReport, fmt: str, chart_links: dict[str, str] | None = None) -> str | bytes:
+    """``md``/``html`` text or ``xlsx``/``docx`` bytes; ``chart_links`` = Markdown's chart files by name."""
     if fmt == "xlsx":
         return _xlsx(report)
-    return _html(report) if fmt == "html" else _markdown(report)
+    if fmt == "docx":
+        return _docx(report)
+    return _html(report) if fmt == "html" else _markdown(report, chart_links)
+
+
+def write_period(report: PeriodReport, fmt: str, path: Path) -> list[Path]:
+    """Write the report to ``path`` (Markdown: its chart PNGs next to it first); the files, report first."""
+    charts = []
+    if fmt == "md" and report.runs:
+        charts = [write_atomic(chart_file(path, name), png) for name, png in report.charts.items()]
+    links = {name: p.name for name, p in zip(report.charts, charts, strict=False)} if fmt == "md" else None
+    return [write_atomic(path, render_period(report, fmt, links)), *charts]

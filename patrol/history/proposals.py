@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from patrol.errors import ReportError
 from patrol.history.forecast import forecast
 from patrol.history.frames import History, load_history
-from patrol.history.trends import flapping, sla_attainment, version_sprawl
+from patrol.history.trends import flapping, sla_attainment, transitions, version_sprawl
 from patrol.models import Severity
 from patrol.paths import PROFILES_DIR
 from patrol.store import Store
@@ -114,6 +114,13 @@ class _Ctx:
     now: datetime
     lang: str
     proposed_checks: set[str] = field(default_factory=set)
+    #: figures several rules of this call share (SLA attainment, rises since a time): computed once per call
+    shared: dict[Any, Any] = field(default_factory=dict)
+
+    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        if key not in self.shared:
+            self.shared[key] = compute()
+        return self.shared[key]
 
 
 def _make(rule: Rule, ctx: _Ctx, figures: dict[str, Any], assets: list[str], score: float) -> Proposal:
@@ -125,7 +132,8 @@ def _make(rule: Rule, ctx: _Ctx, figures: dict[str, Any], assets: list[str], sco
 
 
 def _capacity(rule: Rule, ctx: _Ctx) -> list[Proposal]:
-    found = [f for f in forecast(ctx.store, rule.metric, ctx.since, rule.within_days) if f.status in ("ok", "reached")]
+    found = [f for f in forecast(ctx.store, rule.metric, ctx.since, rule.within_days, history=ctx.history)
+             if f.status in ("ok", "reached")]  # fmt: skip
     out = []
     for f in found:
         days = f.days or 0.0
@@ -151,31 +159,33 @@ def _sprawl(rule: Rule, ctx: _Ctx) -> list[Proposal]:
 
 
 def _rises(history: History, since: pd.Timestamp) -> pd.DataFrame:
-    """Each time a (host, check, object) went to fail after not failing (first failure included)."""
-    c = history.checks[history.checks["outcome"].isin(["pass", "fail"])].sort_values("at")
-    failing = c["outcome"].eq("fail")
-    prev = failing.groupby([c["host"], c["check_id"], c["object"]]).shift(1, fill_value=False)
-    rises = c[failing & ~prev.astype(bool)]
-    return rises[rises["at"] >= since]
+    """``check_id, host, rises``: how often a (host, check, object) went to fail after not failing
+    (first failure of the history included) at or after ``since``, per check and host."""
+    events = transitions(history)[1]
+    start = int(since.tz_convert("UTC").value // 1000) if since.tzinfo else int(since.value // 1000)
+    events = events[events["at_us"] >= start]
+    return events.groupby(["check_id", "host"], as_index=False).agg(rises=("at_us", "size"))
 
 
 def _recurrence(rule: Rule, ctx: _Ctx) -> list[Proposal]:
     since = pd.Timestamp(ctx.now - timedelta(days=rule.window_days))
-    rises = _rises(ctx.history, since)
-    rises = rises[rises["check_id"].map(lambda c: any(fnmatch.fnmatchcase(c, g) for g in rule.checks))]
+    rises: pd.DataFrame = ctx.once(("rises", since), lambda: _rises(ctx.history, since))
+    matching = {c for c in rises["check_id"].unique() if any(fnmatch.fnmatchcase(str(c), g) for g in rule.checks)}
+    rises = rises[rises["check_id"].isin(matching)]
     out = []
     for check, g in rises.groupby("check_id"):
-        if len(g) < rule.min_recurrences or check in ctx.proposed_checks:
+        count = int(g["rises"].sum())
+        if count < rule.min_recurrences or check in ctx.proposed_checks:
             continue
         ctx.proposed_checks.add(str(check))
         hosts = sorted(g["host"].unique())
-        figures = {"check": check, "recurrences": len(g), "hosts": len(hosts), "days": rule.window_days}
-        out.append(_make(rule, ctx, figures, hosts, float(len(g))))
+        figures = {"check": check, "recurrences": count, "hosts": len(hosts), "days": rule.window_days}
+        out.append(_make(rule, ctx, figures, hosts, float(count)))
     return out
 
 
 def _sla(rule: Rule, ctx: _Ctx) -> list[Proposal]:
-    frame = sla_attainment(ctx.history, ctx.contract, ctx.now)
+    frame: pd.DataFrame = ctx.once("sla", lambda: sla_attainment(ctx.history, ctx.contract, ctx.now))
     row = next(r for r in _rows(frame) if r["priority"] == rule.priority_of_tickets.value)
     closed = int(row["met"]) + int(row["missed"])
     if not closed or row["attainment_percent"] is None or row["attainment_percent"] >= rule.max_attainment:
@@ -203,8 +213,10 @@ _KINDS: dict[str, Callable[[Rule, _Ctx], list[Proposal]]] = {
 
 def propose(store: Store, rules: list[Rule], contract: ServiceContract, since: datetime | None, now: datetime,
             lang: str = "en") -> list[Proposal]:  # fmt: skip
-    """Every rule applied to the history since ``since``, ranked (see the module docstring)."""
-    ctx = _Ctx(store, load_history(store, since), contract, since, now, lang)
+    """Every rule applied to the history in ``since <= at < now``, ranked (see the module docstring).
+
+    Nothing observed at or after ``now`` counts (a monthly report passes the month's end)."""
+    ctx = _Ctx(store, load_history(store, since, now), contract, since, now, lang)
     if ctx.history.empty:
         return []
     found = [p for rule in rules for p in _KINDS[rule.kind](rule, ctx)]

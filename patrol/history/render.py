@@ -1,7 +1,10 @@
-"""Proposals and forecasts as Markdown or a self-contained HTML page (charts inline as PNG data URIs).
+"""Proposals as Markdown, a self-contained HTML page (charts inline as PNG data URIs) or Word.
 
-``render_proposals(proposals, fmt, lang, charts)``: ``fmt`` is ``md`` or ``html``; ``charts`` maps
-a proposal's index to PNG bytes (evidence charts), e.g. the capacity series with its threshold.
+``render_proposals(proposals, fmt, lang, charts)``: ``fmt`` is ``md``, ``html`` or ``docx``
+(bytes); ``charts`` maps a proposal's index to PNG bytes (evidence charts), e.g. the capacity
+series with its threshold. ``write_proposals(store, proposals, rules, since, fmt, lang, path)``
+computes the charts and writes the file; Markdown gets them as PNG files next to it
+(``proposals-proposal-1.png``) linked relatively, or a comment when rendered without a file.
 """
 
 from __future__ import annotations
@@ -9,17 +12,24 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
 from patrol.history.charts import data_uri, line_chart
 from patrol.history.forecast import Forecast, metric_series
 from patrol.history.proposals import Proposal, Rule
+from patrol.report.atomic import write_atomic
 from patrol.report.labels import labels
+from patrol.report.markdown import NO_CHART_NOTE, chart_file
 from patrol.store import Store
 
-__all__ = ["PROPOSAL_LABELS", "capacity_chart", "proposal_charts", "render_proposals"]
+__all__ = ["FORMATS", "PROPOSAL_LABELS", "capacity_chart", "proposal_charts", "render_proposals", "write_proposals"]
+
+#: File formats of ``patrol propose --format``.
+FORMATS = ("md", "html", "docx")
 
 PROPOSAL_LABELS = {
     "en": {"title": "Improvement proposals", "priority": "Priority", "proposal": "Proposal",
@@ -50,17 +60,42 @@ def _evidence(p: Proposal) -> str:
     return ", ".join(f"{k}={v}" for k, v in p.evidence.items() if k not in ("half",))
 
 
-def _markdown(proposals: Sequence[Proposal], lang: str) -> str:
+def _facts(p: Proposal, lang: str) -> list[str]:
     L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
+    return [f"{L['priority']}: {S[p.priority.value]}", f"{L['benefit']}: {p.benefit}",
+            f"{L['timeline']}: {p.timeline}", f"{L['assets']}: {', '.join(p.assets) or '—'}",
+            f"{L['evidence']}: {_evidence(p)}"]  # fmt: skip
+
+
+def _markdown(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes],
+              chart_links: dict[int, str] | None) -> str:  # fmt: skip
+    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
     lines = [f"# {L['title']}", ""]
     if not proposals:
         return "\n".join([*lines, L["none"], ""])
-    for i, p in enumerate(proposals, 1):
-        lines += [f"## {i}. {p.title}", "", f"- {L['priority']}: {S[p.priority.value]}",
-                  f"- {L['benefit']}: {p.benefit}", f"- {L['timeline']}: {p.timeline}",
-                  f"- {L['assets']}: {', '.join(p.assets) or '—'}",
-                  f"- {L['evidence']}: {_evidence(p)}", ""]  # fmt: skip
+    if charts and chart_links is None:
+        lines += [NO_CHART_NOTE, ""]
+    for i, p in enumerate(proposals):
+        lines += [f"## {i + 1}. {p.title}", "", *[f"- {fact}" for fact in _facts(p, lang)], ""]
+        if chart_links and i in chart_links:
+            lines += [f"![{p.title}]({quote(chart_links[i])})", ""]
     return "\n".join(lines)
+
+
+def _docx(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]) -> bytes:
+    from patrol.history.docx_render import WordDocument  # python-docx: only for Word output
+
+    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
+    doc = WordDocument(lang)
+    doc.heading(L["title"], 0)
+    if not proposals:
+        doc.paragraph(L["none"])
+    for i, p in enumerate(proposals):
+        doc.heading(f"{i + 1}. {p.title}", 1)
+        doc.bullets(_facts(p, lang))
+        if i in charts:
+            doc.picture(charts[i])
+    return doc.to_bytes()
 
 
 def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]) -> str:
@@ -77,7 +112,7 @@ def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]) ->
             f'<p><span class="sev {p.priority.value}">{e(S[p.priority.value])}</span> · {e(L["timeline"])}: '
             f"{e(p.timeline)}</p><p>{e(L['benefit'])}: {e(p.benefit)}</p>"
             f"<p>{e(L['assets'])}: {e(', '.join(p.assets) or '—')}</p>"
-            f"<p class=\"evidence\">{e(L['evidence'])}: {e(_evidence(p))}</p>{chart}</section>"
+            f'<p class="evidence">{e(L["evidence"])}: {e(_evidence(p))}</p>{chart}</section>'
         )
     return "".join([*parts, "</body></html>\n"])
 
@@ -92,10 +127,31 @@ _CSS = (
 
 
 def render_proposals(
-    proposals: Sequence[Proposal], fmt: str, lang: str, charts: dict[int, bytes] | None = None
-) -> str:
-    """``md`` or ``html`` text of the ranked proposals."""
-    return _html(proposals, lang, charts or {}) if fmt == "html" else _markdown(proposals, lang)
+    proposals: Sequence[Proposal],
+    fmt: str,
+    lang: str,
+    charts: dict[int, bytes] | None = None,
+    chart_links: dict[int, str] | None = None,
+) -> str | bytes:
+    """``md`` or ``html`` text, or ``docx`` bytes, of the ranked proposals."""
+    if fmt == "docx":
+        return _docx(proposals, lang, charts or {})
+    return (
+        _html(proposals, lang, charts or {}) if fmt == "html" else _markdown(proposals, lang, charts or {}, chart_links)
+    )
+
+
+def write_proposals(store: Store, proposals: Sequence[Proposal], rules: Sequence[Rule], since: datetime | None,
+                    fmt: str, lang: str, path: Path) -> list[Path]:  # fmt: skip
+    """Compute the evidence charts and write ``fmt`` to ``path``; the files written, the document first."""
+    charts = proposal_charts(store, proposals, rules, since, lang)
+    files = (
+        {i: write_atomic(chart_file(path, f"proposal-{i + 1}"), png) for i, png in charts.items()}
+        if fmt == "md"
+        else {}
+    )
+    links = {i: p.name for i, p in files.items()} if fmt == "md" else None
+    return [write_atomic(path, render_proposals(proposals, fmt, lang, charts, links)), *files.values()]
 
 
 def proposal_charts(store: Store, proposals: Sequence[Proposal], rules: Sequence[Rule], since: datetime | None,

@@ -1,4 +1,7 @@
-"""History analytics (pandas) behind ``patrol trends``; every function takes a :class:`History`.
+"""History analytics behind ``patrol trends``; every function takes a :class:`History`.
+
+The per-run facts are aggregated in DuckDB over the Parquet metric store (``h.sql``); only the
+small results are pandas frames. Tickets and their events are pandas frames from SQL.
 
 ``trends(store, since, by, now)`` -> :class:`Trends`, whose ``to_dict()`` is the JSON shape::
 
@@ -26,7 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from patrol.history.frames import History, load_history
 from patrol.models import Severity, utcnow
@@ -45,21 +50,27 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in out.to_dict(orient="records")]
 
 
+_EVALUATED = "outcome IN ('pass', 'fail') AND NOT starts_with(check_id, 'coverage.')"
+
+
 def compliance(h: History, by: str = "domain") -> pd.DataFrame:
     """Per run day and key: checks passed / checks evaluated (pass + fail) in %.
 
     Coverage checks are left out (a host not inspected has no compliance that day, not 0% or 100%).
     """
     cols = ["date", "key", "passed", "evaluated", "percent"]
-    checks = h.checks[h.checks["outcome"].isin(["pass", "fail"]) & ~h.checks["check_id"].str.startswith("coverage.")]
-    if checks.empty:
-        return pd.DataFrame(columns=cols)
     if by == "group":
-        checks = checks.explode("groups").dropna(subset=["groups"]).rename(columns={"groups": "key"})
+        source = ('(SELECT c."at", c.outcome, c.check_id, g.key FROM checks c JOIN '
+                  "(SELECT run_id, host, unnest(groups) AS key FROM hosts) g USING (run_id, host))")  # fmt: skip
     else:
-        checks = checks.assign(key=checks["domain" if by == "domain" else "check_id"])
-    checks = checks.assign(date=checks["at"].dt.strftime("%Y-%m-%d"), ok=checks["outcome"] == "pass")
-    grouped = checks.groupby(["date", "key"])["ok"].agg(passed="sum", evaluated="count").reset_index()
+        key = "domain" if by == "domain" else "check_id"
+        source = f'(SELECT "at", outcome, check_id, {key} AS key FROM checks)'
+    grouped = h.sql(f"SELECT strftime(day, '%Y-%m-%d') AS date, key, passed, evaluated FROM "
+                    f"(SELECT \"at\"::DATE AS day, key::VARCHAR AS key, count_if(outcome = 'pass')::BIGINT AS passed, "
+                    f"count(*)::BIGINT AS evaluated FROM {source} WHERE {_EVALUATED} AND key IS NOT NULL "
+                    f"GROUP BY ALL) ORDER BY date, key")  # fmt: skip
+    if grouped.empty:
+        return pd.DataFrame(columns=cols)
     grouped["percent"] = (100 * grouped["passed"] / grouped["evaluated"]).round(1)
     return grouped[cols]
 
@@ -100,11 +111,106 @@ def sla_attainment(h: History, contract: ServiceContract, now: datetime) -> pd.D
 
 def repeat_offenders(h: History, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hosts and checks with the most findings over the period (a finding counts once per run)."""
-    f = h.findings[~h.findings["check_id"].str.startswith("coverage.")]
-    hosts = f.groupby("host").agg(findings=("check_id", "size"), checks=("check_id", "nunique")).reset_index()
-    checks = f.groupby("check_id").agg(findings=("host", "size"), hosts=("host", "nunique")).reset_index()
-    return (hosts.sort_values(["findings", "host"], ascending=[False, True]).head(top),
-            checks.sort_values(["findings", "check_id"], ascending=[False, True]).head(top))  # fmt: skip
+    where = "NOT starts_with(check_id, 'coverage.')"
+    hosts = h.sql(f"SELECT host::VARCHAR AS host, count(*)::BIGINT AS findings, "
+                  f"count(DISTINCT check_id)::BIGINT AS checks FROM findings WHERE {where} "
+                  f"GROUP BY ALL ORDER BY findings DESC, host LIMIT {int(top)}")  # fmt: skip
+    checks = h.sql(f"SELECT check_id::VARCHAR AS check_id, count(*)::BIGINT AS findings, "
+                   f"count(DISTINCT host)::BIGINT AS hosts FROM findings WHERE {where} "
+                   f"GROUP BY ALL ORDER BY findings DESC, check_id LIMIT {int(top)}")  # fmt: skip
+    return hosts, checks
+
+
+def transitions(h: History) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pass/fail sequences of every (host, check, object) that failed at least once in the window:
+    ``(flips, rises)`` = per key ``host, check_id, object, flips`` (pass <-> fail changes) and per
+    rise ``host, check_id, object, at_us`` (it went to fail after not failing, the first failure of
+    the window included; UTC epoch microseconds). Kept in ``h.cache`` (computed once per window).
+
+    A key is observed at most once per run, so the observations form a keys x runs matrix (one
+    byte a cell: 24,000 keys x 90 runs is 2 MB): DuckDB hashes each row to its key's row and its
+    run's column, numpy fills the matrix and reads each key's observations in run order from it —
+    no sort of the millions of check rows. A window where a key repeats within one run (or too
+    large for the matrix) takes the general path: per key one sorted list of ``time * 2 + failing``.
+    """
+    with h.lock:
+        if "transitions" not in h.cache:
+            h.cache["transitions"] = _transitions(h)
+        result: tuple[pd.DataFrame, pd.DataFrame] = h.cache["transitions"]
+    return result
+
+
+#: largest keys x runs matrix of :func:`transitions` (cells: about 3 bytes each with its masks); larger: the list path
+_MATRIX_CELLS = 50_000_000
+
+
+def _transitions(h: History) -> tuple[pd.DataFrame, pd.DataFrame]:
+    db = h.con
+    keys = db.sql("SELECT hash(host, check_id, object) AS k, any_value(host)::VARCHAR AS host, "
+                  "any_value(check_id)::VARCHAR AS check_id, any_value(object)::VARCHAR AS object "
+                  "FROM checks WHERE outcome = 'fail' GROUP BY k").to_arrow_table()  # fmt: skip
+    names = keys.select(["host", "check_id", "object"]).to_pandas()
+    found = _by_matrix(db, keys, names)
+    if found is not None:
+        return found
+    lists = db.sql("SELECT hash(host, check_id, object) AS k, list_sort(list(epoch_us(\"at\") * 2 + "
+                   "(outcome = 'fail')::BIGINT)) AS c FROM checks WHERE outcome IN ('pass', 'fail') "
+                   "GROUP BY k HAVING bool_or(outcome = 'fail')").to_arrow_table()  # fmt: skip
+    meta = names.set_index(keys.column("k").to_numpy()).reindex(lists.column("k").to_numpy()).reset_index(drop=True)
+    codes = lists.column("c").combine_chunks()
+    values = codes.flatten().to_numpy()
+    return _changes(meta, codes.offsets.to_numpy()[:-1], (values & 1).astype(bool), values >> 1)
+
+
+def _by_matrix(db: Any, keys: pa.Table, names: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The keys x runs path of :func:`transitions`; None when it does not apply."""
+    runs = db.sql('SELECT run_id, epoch_us("at") AS at_us FROM runs ORDER BY "at", run_id').fetchnumpy()
+    n_keys, n_runs = keys.num_rows, len(runs["at_us"])
+    if not n_keys or n_keys * n_runs > _MATRIX_CELLS:
+        return None
+    index = pa.table({"k": keys.column("k"), "ki": pa.array(np.arange(n_keys, dtype=np.int32))})
+    order = pa.table({"run_id": pa.array(runs["run_id"], pa.string()),
+                      "ri": pa.array(np.arange(n_runs, dtype=np.int32))})  # fmt: skip
+    ki, ri, fail = _matrix_rows(db, index, order)
+    state = np.full((n_keys, n_runs), -1, dtype=np.int8)
+    state[ki, ri] = fail
+    seen = state >= 0
+    if int(np.count_nonzero(seen)) != len(ki):  # a key observed twice in one run: the general path
+        return None
+    row, col = np.nonzero(seen)  # row-major: key by key, each in run order
+    starts = np.r_[0, np.cumsum(np.count_nonzero(seen, axis=1))[:-1]]
+    return _changes(names, starts, state[row, col].astype(bool), runs["at_us"][col])
+
+
+def _matrix_rows(db: Any, index: pa.Table, order: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(key row, run column, failing)`` of every pass/fail observation of a key in ``index``."""
+    db.register("transition_keys", index)
+    db.register("transition_runs", order)
+    try:
+        found = db.sql("SELECT f.ki, r.ri, (c.outcome = 'fail')::TINYINT AS fail FROM checks c "
+                       "JOIN transition_keys f ON hash(c.host, c.check_id, c.object) = f.k "
+                       "JOIN transition_runs r ON c.run_id::VARCHAR = r.run_id "
+                       "WHERE c.outcome IN ('pass', 'fail')").fetchnumpy()  # fmt: skip
+    finally:
+        db.unregister("transition_keys")
+        db.unregister("transition_runs")
+    return found["ki"], found["ri"], found["fail"]
+
+
+def _changes(meta: pd.DataFrame, starts: np.ndarray, failing: np.ndarray,
+             at_us: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """Flips per key and rises from each key's observations (key ``k`` from ``starts[k]``, in time order)."""
+    prev = np.zeros(len(failing), dtype=bool)
+    prev[1:] = failing[:-1]
+    prev[starts] = False  # each key's first observation has no previous one
+    changed = failing != prev
+    changed[starts] = False
+    flips = np.add.reduceat(changed.astype(np.int64), starts) if len(failing) else np.zeros(0, np.int64)
+    per_key = meta.reset_index(drop=True).assign(flips=flips)
+    rise = np.flatnonzero(failing & ~prev)
+    owner = np.searchsorted(starts, rise, side="right") - 1
+    rises = meta.iloc[owner].reset_index(drop=True).assign(at_us=at_us[rise])
+    return per_key[["host", "check_id", "object", "flips"]], rises
 
 
 def flapping(h: History, min_flips: int = 3) -> pd.DataFrame:
@@ -112,25 +218,21 @@ def flapping(h: History, min_flips: int = 3) -> pd.DataFrame:
 
     Coverage checks are left out: a host that is sometimes unreachable is a coverage gap, not a flap.
     """
-    c = h.checks[h.checks["outcome"].isin(["pass", "fail"]) & ~h.checks["check_id"].str.startswith("coverage.")]
-    c = c.sort_values("at")
-    if c.empty:
-        return pd.DataFrame(columns=["host", "check_id", "object", "flips"])
-    failing = c["outcome"].eq("fail").astype(int)
-    keys = [c["host"], c["check_id"], c["object"]]
-    changed = failing.groupby(keys).diff().abs().fillna(0)
-    flips = changed.groupby(keys).sum().astype(int).rename("flips").reset_index()
-    flips.columns = ["host", "check_id", "object", "flips"]
-    return flips[flips["flips"] >= min_flips].sort_values("flips", ascending=False)
+    t = transitions(h)[0]
+    t = t[(t["flips"] >= min_flips) & ~t["check_id"].str.startswith("coverage.")]
+    t = t.sort_values(["flips", "host", "check_id", "object"], ascending=[False, True, True, True])
+    return t[["host", "check_id", "object", "flips"]].reset_index(drop=True)
 
 
 def drift_frequency(h: History) -> pd.DataFrame:
     """Per host: drift findings, runs with drift, runs in which the host was inspected."""
-    inspected = h.checks.groupby("host")["run_id"].nunique().rename("runs")
-    d = h.findings[h.findings["check_id"].str.startswith(DRIFT_PREFIXES)]
-    per = d.groupby("host").agg(drift_findings=("check_id", "size"), runs_with_drift=("run_id", "nunique"))
-    out = per.join(inspected, how="left").fillna(0).astype(int).reset_index()
-    return out.sort_values("drift_findings", ascending=False)
+    match = " OR ".join(f"starts_with(check_id, '{p}')" for p in DRIFT_PREFIXES)
+    return h.sql(f"WITH d AS (SELECT host, count(*)::BIGINT AS drift_findings, "
+                 f"count(DISTINCT run_id)::BIGINT AS runs_with_drift FROM findings WHERE {match} GROUP BY host), "
+                 f"i AS (SELECT host, count(DISTINCT run_id)::BIGINT AS runs FROM checks "
+                 f"WHERE host IN (SELECT host FROM d) GROUP BY host) "
+                 f"SELECT d.host::VARCHAR AS host, drift_findings, runs_with_drift, coalesce(i.runs, 0) AS runs "
+                 f"FROM d LEFT JOIN i USING (host) ORDER BY drift_findings DESC, host")  # fmt: skip
 
 
 def version_sprawl(store: Store, h: History) -> pd.DataFrame:

@@ -4,8 +4,8 @@ Shipped adapters: ``smtp`` (e-mail), ``webhook`` (generic JSON), ``jira`` (ITSM 
 transition / comment). Messages go through the outbox (:mod:`patrol.notify.outbox`).
 """
 
-from patrol.notify.base import GROUP, Message, Notifier, NotifyError, build_notifier
+from patrol.notify.base import GROUP, Attachment, Message, Notifier, NotifyError, build_notifier
 from patrol.notify.outbox import Delivery, deliver, enqueue, outbox_rows
 
-__all__ = ["GROUP", "Delivery", "Message", "Notifier", "NotifyError", "build_notifier", "deliver", "enqueue",
-           "outbox_rows"]  # fmt: skip
+__all__ = ["GROUP", "Attachment", "Delivery", "Message", "Notifier", "NotifyError", "build_notifier", "deliver",
+           "enqueue", "outbox_rows"]  # fmt: skip

@@ -6,7 +6,8 @@ its key for the ticket), ``GET``/``POST /rest/api/2/issue/{key}/transitions`` (r
 (every other event). Options: ``url``, ``project``, ``issue_type`` (Task), ``user`` and
 ``token_env`` (basic auth with an API token read from that environment variable) or only
 ``token_env`` (bearer token), ``resolve_transition`` (Done), ``reopen_transition`` (Reopen),
-``timeout`` (10 s).
+``timeout`` (10 s). Attachments are named in the description / comment (file name, type, size),
+never uploaded.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from pydantic import Field
 
-from patrol.notify.base import Message, NotifierOptions, NotifyError
+from patrol.notify.base import Message, NotifierOptions, NotifyError, attachment_note
 from patrol.notify.http import request_json
 
 __all__ = ["JiraNotifier", "JiraOptions"]
@@ -67,7 +68,8 @@ class JiraNotifier:
             name = self.options.resolve_transition if message.event == "resolved" else self.options.reopen_transition
             self._transition(key, name)
         else:
-            self._call("POST", f"/issue/{key}/comment", {"body": f"{message.subject}\n\n{message.body}"})
+            text = f"{message.subject}\n\n{message.body}{attachment_note(self.name, message)}"
+            self._call("POST", f"/issue/{key}/comment", {"body": text})
         return key
 
     def _create(self, message: Message) -> str:
@@ -75,7 +77,7 @@ class JiraNotifier:
         fields = {
             "project": {"key": self.options.project},
             "summary": message.subject[:250],
-            "description": message.body,
+            "description": message.body + attachment_note(self.name, message),
             "issuetype": {"name": self.options.issue_type},
             "priority": {"name": PRIORITY_NAMES.get(priority, "Medium")},
             "labels": ["patrol", f"patrol-{priority}"],

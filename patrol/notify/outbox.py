@@ -4,6 +4,10 @@ them, then delivered; a failed delivery is retried (bounded) and recorded, never
 Row states: ``pending`` (due at ``next_attempt_at``) -> ``sending`` (claimed by one process) ->
 ``sent`` | ``pending`` again (attempt failed, retried later with back-off) | ``failed`` (gave up
 after :data:`MAX_ATTEMPTS`; ``last_error`` says why). ``patrol notifications`` shows them.
+
+A message's attachments are queued as paths in ``outbox_attachments`` (one row each, in order) and
+read when the message is sent: a file deleted in between fails that attempt like any delivery
+error (retried, then recorded with the path in ``last_error``).
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from patrol.models import Severity, utcnow
-from patrol.notify.base import Message, Notifier, NotifyError, build_notifier
+from patrol.notify.base import Attachment, Message, Notifier, NotifyError, build_notifier
 from patrol.redact import redact_text
 from patrol.store import Store
+from patrol.store.schema_notify import outbox_attachments
 from patrol.store.schema_tickets import outbox, ticket_links
 
-__all__ = ["MAX_ATTEMPTS", "Delivery", "deliver", "enqueue", "outbox_rows"]
+__all__ = ["MAX_ATTEMPTS", "Delivery", "deliver", "enqueue", "enqueue_ids", "outbox_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +51,8 @@ def redact_payload(value: Any) -> Any:
     return value
 
 
-def enqueue(
-    conn: Connection,
-    targets: Sequence[Any],
-    message: Message,
-    priority: Severity,
-    now: datetime,
-) -> int:
-    """Queue ``message`` for every target (a ``NotifyTarget``) that wants its event and priority."""
-    rows = [
+def _rows(targets: Sequence[Any], message: Message, priority: Severity, now: datetime) -> list[dict[str, Any]]:
+    return [
         {
             "created_at": now,
             "target": target.name,
@@ -70,9 +68,51 @@ def enqueue(
         for target in targets
         if target.wants(message.event, priority)
     ]
+
+
+def enqueue(
+    conn: Connection,
+    targets: Sequence[Any],
+    message: Message,
+    priority: Severity,
+    now: datetime,
+) -> int:
+    """Queue ``message`` for every target (a ``NotifyTarget``) that wants its event and priority."""
+    if message.attachments:
+        return len(enqueue_ids(conn, targets, message, priority, now))
+    rows = _rows(targets, message, priority, now)
     if rows:
         conn.execute(insert(outbox), rows)
     return len(rows)
+
+
+def enqueue_ids(conn: Connection, targets: Sequence[Any], message: Message, priority: Severity,
+                now: datetime) -> list[int]:  # fmt: skip
+    """Like :func:`enqueue`, one row at a time: the outbox ids queued, in ``targets`` order."""
+    ids = []
+    for row in _rows(targets, message, priority, now):
+        outbox_id = conn.execute(insert(outbox).values(row).returning(outbox.c.id)).scalar_one()
+        if message.attachments:
+            conn.execute(insert(outbox_attachments), [
+                {"outbox_id": outbox_id, "position": i, "filename": a.filename, "content_type": a.content_type,
+                 "path": a.path}
+                for i, a in enumerate(message.attachments)
+            ])  # fmt: skip
+        ids.append(outbox_id)
+    return ids
+
+
+def _attachments(store: Store, rows: Sequence[Any]) -> dict[int, tuple[Attachment, ...]]:
+    """The queued attachments of ``rows`` by outbox id (rows without any are absent)."""
+    if not rows:
+        return {}
+    a = outbox_attachments.c
+    query = select(outbox_attachments).where(a.outbox_id.in_([r.id for r in rows])).order_by(a.outbox_id, a.position)
+    found: dict[int, list[Attachment]] = {}
+    with store.read() as conn:
+        for r in conn.execute(query):
+            found.setdefault(r.outbox_id, []).append(Attachment(r.filename, r.content_type, r.path))
+    return {k: tuple(v) for k, v in found.items()}
 
 
 @dataclass
@@ -108,9 +148,7 @@ def _link(store: Store, ticket_id: int | None, target: str) -> str | None:
         return None
     with store.read() as conn:
         link = ticket_links.c
-        ref = conn.execute(
-            select(link.external_ref).where(link.ticket_id == ticket_id, link.target == target)
-        ).scalar()
+        ref = conn.execute(select(link.external_ref).where(link.ticket_id == ticket_id, link.target == target)).scalar()
     return None if ref is None else str(ref)
 
 
@@ -165,6 +203,7 @@ def deliver(store: Store, targets: Sequence[Any], now: datetime | None = None, b
     started, report = time.monotonic(), Delivery()
     notifiers = _notifiers(targets)
     rows = _claim(store, now)
+    attachments = _attachments(store, rows)
     for index, row in enumerate(rows):
         if time.monotonic() - started > budget:
             _release(store, rows[index:])
@@ -176,7 +215,7 @@ def deliver(store: Store, targets: Sequence[Any], now: datetime | None = None, b
             ref, error, tries = None, notifier, MAX_ATTEMPTS
         else:
             message = Message(row.event, row.subject, row.body, row.payload or {}, row.ticket_id,
-                              _link(store, row.ticket_id, row.target))  # fmt: skip
+                              _link(store, row.ticket_id, row.target), attachments.get(row.id, ()))  # fmt: skip
             ref, error, tries = _attempt(notifier, message, PASS_ATTEMPTS)
         state = _record(store, row, ref, error, tries, now)
         _count(report, state, error, row)
@@ -200,12 +239,16 @@ def _release(store: Store, rows: Sequence[Any]) -> None:
         conn.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(state="pending"))
 
 
-def outbox_rows(store: Store, state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def outbox_rows(
+    store: Store, state: str | None = None, limit: int = 100, ids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
     """Newest first: ``[{"id": 3, "target": "noc-mail", "event": "breach", "ticket_id": 12,
     "state": "sent", "attempts": 1, "last_error": None, "subject": "...", "created_at": ...}]``."""
     query = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
     if state:
         query = query.where(outbox.c.state == state)
+    if ids is not None:
+        query = query.where(outbox.c.id.in_(list(ids)))
     with store.read() as conn:
         rows = conn.execute(query).all()
     keys = ("id", "created_at", "target", "event", "ticket_id", "state", "attempts", "last_error", "subject",

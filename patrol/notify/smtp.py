@@ -2,7 +2,8 @@
 
 Options: ``host``, ``port`` (25), ``sender``, ``to`` (list), ``starttls`` (false), ``username``,
 ``password_env`` (the name of an environment variable holding the password: never the password
-itself), ``timeout`` (10 s).
+itself), ``timeout`` (10 s). A message's attachments are attached to the mail (MIME type from
+the file name); an attachment file that is gone is a :class:`NotifyError` naming its path.
 """
 
 from __future__ import annotations
@@ -46,17 +47,22 @@ class SmtpNotifier:
         mail["To"] = ", ".join(self.options.to)
         mail["Subject"] = message.subject
         mail.set_content(message.body)
+        for attachment in message.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            mail.add_attachment(attachment.read(self.name), maintype=maintype, subtype=subtype or "octet-stream",
+                                filename=attachment.filename)  # fmt: skip
         return mail
 
     def send(self, message: Message) -> str | None:
         opts = self.options
+        mail = self._email(message)  # reads the attachments first: a missing file is not an SMTP error
         try:
             with smtplib.SMTP(opts.host, opts.port, timeout=opts.timeout) as smtp:
                 if opts.starttls:
                     smtp.starttls()
                 if opts.username:
                     smtp.login(opts.username, os.environ.get(opts.password_env or "", ""))
-                smtp.send_message(self._email(message))
+                smtp.send_message(mail)
         except (OSError, smtplib.SMTPException) as exc:
             raise NotifyError("smtp", f"{opts.host}:{opts.port}: {type(exc).__name__}: {exc}") from exc
         return None

@@ -4,6 +4,9 @@ Options: ``url`` (http or https), ``headers`` (mapping; values may be ``env:NAME
 token from the environment), ``timeout`` (10 s). Body::
 
     {"event": "opened", "subject": "...", "text": "...", "ticket": {"id": 12, "state": "submitted", ...}}
+
+A message with attachments adds ``"attachments": [{"filename": "r.html", "content_type": "text/html",
+"size": 18234}]`` — names and sizes only, never the content (a webhook is no file transfer).
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ class WebhookNotifier:
 
     def send(self, message: Message) -> str | None:
         body = {**message.payload, "event": message.event, "subject": message.subject, "text": message.body}
+        if message.attachments:
+            body["attachments"] = [a.describe(self.name) for a in message.attachments]
         request_json("webhook", "POST", self.options.url, body, header_values(self.options.headers),
                      self.options.timeout)  # fmt: skip
         return None

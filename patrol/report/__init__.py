@@ -2,7 +2,9 @@
 
 ``build_report(store, run_id, lang)`` -> :class:`RunReport`; ``render_html(report)`` and
 ``render_json(report)`` are the entry points of group ``patrol.reports``;
-``write_atomic(path, text)`` writes the artifact (temp file + rename).
+``write_atomic(path, text)`` writes the artifact (temp file + rename);
+``patrol.report.output.write_run_report(report, fmt, path)`` renders and writes any format
+(Markdown with its chart PNG next to it). Charts: :mod:`patrol.report.charts`.
 """
 
 from patrol.report.atomic import write_atomic

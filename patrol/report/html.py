@@ -1,4 +1,7 @@
-"""The HTML report: one self-contained file (inline CSS, no external URL, A4 print layout).
+"""The HTML report: one self-contained file (inline CSS and charts, no external URL, A4 print layout).
+
+The findings-by-priority chart (:func:`patrol.report.charts.health_chart`) is inlined as a PNG
+data URI (template variable ``charts["health"]``).
 
 Templates are Jinja2 with autoescaping ON and ``StrictUndefined``: device text (an interface
 description ``<script>…``) renders as text, and a template naming an unknown variable fails
@@ -48,6 +51,8 @@ def _title(finding: Finding, lang: str) -> str:
 
 def render_html(report: RunReport, template_dir: str | Path | None = None) -> str:
     """The report as one HTML document in ``report.lang``; :class:`ReportError` if a template fails."""
+    from patrol.report.charts import HEALTH_CHART, data_uri, health_chart  # matplotlib: only when rendering
+
     env = template_environment(template_dir)
     try:
         template = env.get_template(TEMPLATE)
@@ -55,6 +60,7 @@ def render_html(report: RunReport, template_dir: str | Path | None = None) -> st
             report=report,
             L=labels(report.lang),
             title=lambda f: _title(f, report.lang),
+            charts={HEALTH_CHART: data_uri(health_chart(report))},
         )
     except jinja2.TemplateError as exc:
         where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""

@@ -3,18 +3,29 @@
 Sections: title + run line, coverage and gaps, health per domain, findings by priority,
 drift summary, tickets moved by this run, per-host detail. Device text is escaped so a
 ``|`` or a newline in a description cannot break a table.
+
+Charts: Markdown cannot carry an image, so :func:`write_markdown` (``patrol report --format md
+-o FILE``) writes the findings-by-priority chart as ``<FILE stem>-health.png`` next to the file
+and links it relatively (``![…](report-health.png)``); the plain :func:`render_markdown` (stdout,
+the ``patrol.reports`` entry point) has no file to put it next to and says so in an HTML comment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import quote
 
 from patrol.models import Finding, Severity
 from patrol.report.labels import domain_label, labels
 from patrol.report.model import RunReport
 from patrol.report.summary import domain_health
 
-__all__ = ["md_cell", "md_table", "render_markdown"]
+__all__ = ["NO_CHART_NOTE", "chart_file", "md_cell", "md_table", "render_markdown", "write_markdown"]
+
+#: What a Markdown report without a file says where its chart would be.
+NO_CHART_NOTE = ("<!-- charts omitted: this Markdown was not written to a file; write it with -o FILE "
+                 "to get them as PNG files next to it -->")  # fmt: skip
 
 
 def md_cell(value: object) -> str:
@@ -107,7 +118,32 @@ def _hosts(report: RunReport) -> list[str]:
     return lines
 
 
-def render_markdown(report: RunReport) -> str:
-    """The report as one Markdown document ending with a newline."""
-    parts = [_head, _coverage, _health, _findings, _drift, _tickets, _hosts]
-    return "\n".join(line for part in parts for line in part(report)).rstrip() + "\n"
+def _chart(report: RunReport, link: str | None) -> list[str]:
+    if link is None:
+        return [NO_CHART_NOTE, ""]
+    return [f"![{md_cell(labels(report.lang)['health'])}]({quote(link)})", ""]
+
+
+def render_markdown(report: RunReport, chart_link: str | None = None) -> str:
+    """The report as one Markdown document ending with a newline; ``chart_link`` is the relative
+    path of the chart PNG (see the module docstring), ``None`` for a note instead."""
+    head = [_head, _coverage, _health]
+    tail = [_findings, _drift, _tickets, _hosts]
+    lines = [line for part in head for line in part(report)] + _chart(report, chart_link)
+    lines += [line for part in tail for line in part(report)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def chart_file(path: Path, name: str) -> Path:
+    """Where the chart ``name`` of the Markdown file ``path`` goes: ``out/r.md`` -> ``out/r-health.png``."""
+    return path.with_name(f"{path.stem}-{name}.png")
+
+
+def write_markdown(report: RunReport, path: Path) -> list[Path]:
+    """Write the chart PNG next to ``path``, then the Markdown linking it (both atomically);
+    ``[path, chart]``."""
+    from patrol.report.atomic import write_atomic
+    from patrol.report.charts import HEALTH_CHART, health_chart
+
+    chart = write_atomic(chart_file(path, HEALTH_CHART), health_chart(report))
+    return [write_atomic(path, render_markdown(report, chart.name)), chart]

@@ -1,9 +1,10 @@
 """The XLSX workbook (openpyxl): a summary sheet plus one sheet per domain — the hand-over form.
 
 Sheets: ``Summary`` / ``摘要`` (run, coverage, health per domain, findings by priority, drift,
-tickets), then one sheet per domain that has hosts (``Network devices`` / ``網絡設備`` …) with a
-row per (host, check): host, platform, status, check, outcome, priority, object, message; and a
-``Findings`` sheet. Cells use a CJK-capable font so Chinese renders in Excel and LibreOffice.
+tickets, and the findings-by-priority chart as an embedded PNG image at column I), then one sheet
+per domain that has hosts (``Network devices`` / ``網絡設備`` …) with a row per (host, check):
+host, platform, status, check, outcome, priority, object, message; and a ``Findings`` sheet.
+Cells use a CJK-capable font so Chinese renders in Excel and LibreOffice.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -100,6 +102,14 @@ def _widths(ws: Worksheet, widths: list[int]) -> None:
     ws.freeze_panes = "A2"
 
 
+def _chart(ws: Worksheet, report: RunReport) -> None:
+    """The findings-by-priority chart to the right of the summary tables (column I)."""
+    from patrol.report.charts import health_chart  # matplotlib: only when rendering
+
+    image = Image(io.BytesIO(health_chart(report)))
+    ws.add_image(image, "I2")
+
+
 def render_xlsx(report: RunReport) -> bytes:
     """The workbook as bytes (write with :func:`patrol.report.write_atomic`)."""
     wb = Workbook()
@@ -108,6 +118,7 @@ def render_xlsx(report: RunReport) -> bytes:
     ws.title = labels(report.lang)["summary"]
     _summary(ws, report)
     _widths(ws, [24, 14, 12, 10, 10, 10, 10])
+    _chart(ws, report)
     for health in domain_health(report):
         _domain_sheet(wb, report, health.domain)
     _findings_sheet(wb, report)

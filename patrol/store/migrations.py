@@ -13,7 +13,14 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 
-from patrol.store import schema_baselines, schema_changes, schema_history, schema_service, schema_tickets
+from patrol.store import (
+    schema_baselines,
+    schema_changes,
+    schema_history,
+    schema_notify,
+    schema_service,
+    schema_tickets,
+)
 from patrol.store.schema import create_v1
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
@@ -26,6 +33,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "remediation changes, approvals, backups", schema_changes.create),
     (5, "schedules, leases, API tokens", schema_service.create),
     (6, "metric history index", schema_history.create),
+    (7, "notification attachments", schema_notify.create),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

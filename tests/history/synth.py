@@ -1,4 +1,6 @@
-"""A synthetic 180-day history fed through patrol's ingest path (tests/report/ingest.py).
+"""A synthetic 180-day history fed through patrol's ingest path (tests/report/ingest.py), then the
+history run processor's ``run_done`` (what the runner calls once a run is closed), which writes the
+run's metrics to the Parquet metric store.
 
 Planted facts (the test asserts the analytics find them):
 
@@ -14,7 +16,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from patrol.checks import load_profiles
-from patrol.models import HostStatus, Resource
+from patrol.history.processor import HistoryProcessor
+from patrol.models import HostStatus, Resource, RunStatus
 from patrol.paths import PROFILES_DIR
 from patrol.store import Store
 from tests.report.conftest import LAB_FIXTURES, lab_case
@@ -60,8 +63,11 @@ def build_history(store: Store, end: datetime | None = None) -> datetime:
     profiles = load_profiles([PROFILES_DIR])
     nas = lab_case(LAB_FIXTURES / "nas1.json")
     switch = lab_case(LAB_FIXTURES / "core-sw2.json")
+    history = HistoryProcessor()
     for day in range(DAYS):
         at = end - timedelta(days=DAYS - 1 - day)
         cases = [_nas(nas, day), *(_switch(switch, i, day) for i in range(len(SWITCHES)))]
-        ingest(store, f"{at:%Y%m%d}-020000-s{day:03d}", cases, profiles, at)
+        run_id = f"{at:%Y%m%d}-020000-s{day:03d}"
+        ingest(store, run_id, cases, profiles, at)
+        history.run_done(store, run_id, RunStatus.COMPLETED)
     return end

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from patrol.store import Store
-from tests.conftest import PatrolCLI
+from tests.conftest import PatrolCLI, Result
 from tests.report.test_report import CHROMIUM, _chromium
 
+from .incli import patrol
 from .synth import EXPECTED_DAYS_TO_85, NTP_DRIFTERS, build_history
 
 
@@ -101,7 +102,11 @@ def test_proposals_html_with_charts_in_a_browser(cli: PatrolCLI, tmp_path: Path)
 
 
 def test_empty_history_says_no_data(tmp_path: Path) -> None:
-    cli = PatrolCLI(tmp_path / "home")
+    home = tmp_path / "home"
+
+    def cli(*args: str) -> Result:
+        return patrol(home, *args)
+
     trends = cli("trends")
     assert trends.code == 0 and "no data" in trends.stdout and "100" not in trends.stdout
     assert "no data" in cli("forecast").stdout
@@ -136,7 +141,7 @@ def test_bad_input_is_a_clear_error(cli: PatrolCLI, tmp_path: Path) -> None:
     rules = tmp_path / "rules.yml"
     rules.write_text("rules:\n  - id: mine\n    kind: capacity\n    priority: urgent\n    title: {en: x}\n",
                      encoding="utf-8")  # fmt: skip
-    bad = cli("propose", "--rules", str(rules))
+    bad = patrol(cli.home, "propose", "--rules", str(rules))
     assert bad.code == 2 and str(rules) in bad.output and "rule mine, key title.zh" in bad.output
-    since = cli("trends", "--since", "yesterday")
+    since = patrol(cli.home, "trends", "--since", "yesterday")
     assert since.code == 2 and "--since 'yesterday'" in since.output

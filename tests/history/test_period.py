@@ -10,12 +10,16 @@ import pytest
 from openpyxl import load_workbook
 
 from patrol.history.delivery import deliver_report
+from patrol.history.processor import HistoryProcessor
+from patrol.models import RunStatus
 from patrol.store import Store
 from patrol.tickets import load_contract
 from tests.conftest import PatrolCLI
 from tests.report.conftest import LAB_FIXTURES, lab_case
 from tests.report.ingest import ingest
 from tests.tickets.conftest import running_smtp
+
+from .incli import patrol
 
 END = datetime(2026, 10, 31, 2, 0, tzinfo=UTC)
 
@@ -33,6 +37,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     cases = [lab_case(LAB_FIXTURES / f"{name}.json") for name in ("core-sw1", "nas1", "fw1", "branch-sw9")]
     for day in range(20):
         ingest(store, f"oct-{day:02d}", cases, profiles, END - timedelta(days=19 - day))
+        HistoryProcessor().run_done(store, f"oct-{day:02d}", RunStatus.COMPLETED)
     store.close()
     yield home
 
@@ -44,31 +49,32 @@ def test_monthly_report_in_three_formats(home: Path, tmp_path: Path) -> None:
     text = md.read_text(encoding="utf-8")
     assert "# Monthly service report 2026-10" in text and "- Inspection runs: 20" in text
     assert "- Average coverage: 75.0%" in text  # branch-sw9 is never reachable: 3 of 4
-    assert "| Network devices |" in text and "![compliance](data:image/png;base64," in text
+    assert "| Network devices |" in text and "![compliance](" in text
+    chart = text.split("![compliance](", 1)[1].split(")", 1)[0]  # inline (data:) or a PNG next to the file
+    assert chart.startswith("data:image/png;base64,") or (md.parent / chart).read_bytes()[:4] == b"\x89PNG"
     xlsx = tmp_path / "m.xlsx"
-    assert cli("report", "--period", "2026-10", "--format", "xlsx", "--lang", "zh", "-o", str(xlsx)).code == 0
+    assert patrol(home, "report", "--period", "2026-10", "--format", "xlsx", "--lang", "zh", "-o", str(xlsx)).code == 0
     ws = load_workbook(xlsx).worksheets[0]
     assert ws.title == "月度服務報告" and ws["A1"].value == "月度服務報告 2026-10"
     values = {c for row in ws.iter_rows(values_only=True) for c in row if c}
     assert "巡檢次數: 20" in values and "各類設備合規率" in values and len(ws._images) >= 1
     page = tmp_path / "m.html"
-    assert cli("report", "--period", "2026-10", "--format", "html", "-o", str(page)).code == 0
+    assert patrol(home, "report", "--period", "2026-10", "--format", "html", "-o", str(page)).code == 0
     assert page.read_text(encoding="utf-8").count('class="chart"') >= 1
 
 
 def test_month_without_runs_says_no_data(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "empty.md"
-    result = PatrolCLI(home)("report", "--period", "2026-09", "--format", "md", "--lang", "en", "-o", str(out))
+    result = patrol(home, "report", "--period", "2026-09", "--format", "md", "--lang", "en", "-o", str(out))
     assert result.code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "No data: no inspection run in this period." in text and "100" not in text
 
 
 def test_bad_period_and_format_are_clear_errors(home: Path, tmp_path: Path) -> None:
-    cli = PatrolCLI(home)
-    bad = cli("report", "--period", "2026-13", "-o", str(tmp_path / "x.html"))
+    bad = patrol(home, "report", "--period", "2026-13", "-o", str(tmp_path / "x.html"))
     assert bad.code == 2 and "expected a month as YYYY-MM" in bad.output
-    junit = cli("report", "--period", "2026-10", "--format", "junit", "-o", str(tmp_path / "x.xml"))
+    junit = patrol(home, "report", "--period", "2026-10", "--format", "junit", "-o", str(tmp_path / "x.xml"))
     assert junit.code == 2 and "choose one of html, md, xlsx" in junit.output
     assert not list(tmp_path.iterdir())
 
@@ -88,11 +94,10 @@ class TemplateCLI(PatrolCLI):
 def test_template_override_with_syntax_error_is_named(home: Path, tmp_path: Path) -> None:
     (tmp_path / "tpl").mkdir()
     (tmp_path / "tpl" / "report.html.j2").write_text("{% if %}\n", encoding="utf-8")
-    cli = PatrolCLI(home)
     result = TemplateCLI(home, tmp_path / "tpl")("report", "oct-19", "--format", "html", "-o", str(tmp_path / "r.html"))
     assert result.code == 2 and "report.html.j2:1" in result.output
     assert not (tmp_path / "r.html").exists()
-    assert cli("report", "oct-19", "--format", "html", "-o", str(tmp_path / "ok.html")).code == 0
+    assert patrol(home, "report", "oct-19", "--format", "html", "-o", str(tmp_path / "ok.html")).code == 0
 
 
 def test_delivery_hook_mails_the_report_as_attachment(home: Path, tmp_path: Path) -> None:

@@ -48,8 +48,10 @@ def _start_lab(tmp: Path) -> tuple[FakeNOSLab, int]:
 def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Snapshot]]:
     lab, offset = _start_lab(tmp_path_factory.mktemp("fakenos"))
     try:
-        hosts = [_host(device.name, device.platform, device.port, device.password) for device in
-                 lab_devices(port_offset=offset)]
+        hosts = [
+            _host(device.name, device.platform, device.port, device.password)
+            for device in lab_devices(port_offset=offset)
+        ]
         with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
             results = pool.map(lambda h: collect_host(h, _platform(h.platform)), hosts)
             yield {snap.host: snap for snap in results}
@@ -65,11 +67,17 @@ def _platform(name: str) -> NetPlatform:
 
 def _host(name: str, platform: str, port: int, password: str) -> Host:
     return Host(
-        name=name, address="127.0.0.1", port=port, platform=platform, collector="netmiko",
+        name=name,
+        address="127.0.0.1",
+        port=port,
+        platform=platform,
+        collector="netmiko",
         device_class=_platform(platform).default_device_class,
-        credentials=Credentials(username="patrol", password=SecretStr(password),
-                                enable_secret=SecretStr("Lab-Enable-Pass1")),
-        connect_timeout=20, command_timeout=30,
+        credentials=Credentials(
+            username="patrol", password=SecretStr(password), enable_secret=SecretStr("Lab-Enable-Pass1")
+        ),
+        connect_timeout=20,
+        command_timeout=30,
         vars={"patrol_napalm": True} if name == NAPALM_HOST else {},
     )
 
@@ -122,6 +130,14 @@ def test_healthy_devices_are_healthy_on_the_seeded_keys(snapshots: dict[str, Sna
     for name in ("core-sw2", "dist-sw1", "edge-r1", "agg-sw1", "fw2"):
         assert snapshots[name].security["telnet_enabled"] is False, name
     assert snapshots["core-sw2"].security["password_encryption"] is True
+
+
+def test_interface_utilisation_is_collected_where_devices_print_rates(snapshots: dict[str, Snapshot]) -> None:
+    links = {(snap.host, r.name): r for snap in snapshots.values() for r in snap.resources if r.kind == "interface"}
+    assert {host for host, _ in links} == {"core-sw1", "core-sw2", "dist-sw1", "edge-r1", "agg-sw1", "fw1"}
+    hot = links[("dist-sw1", "Ethernet1")]  # the lab's hot uplink
+    assert (hot.unit, hot.capacity, hot.used_percent) == ("bps", 10e9, 76.4)
+    assert all(r.unit == "bps" and r.capacity and r.used is not None for r in links.values())
 
 
 def test_boot_time_is_stable_between_collections(snapshots: dict[str, Snapshot]) -> None:

@@ -75,9 +75,12 @@ def test_every_platform_has_recorded_cases() -> None:
 #: Cases whose recorded outputs carry the lab's canary secrets (netmiko's PAN-OS driver drops the
 #: ``phash`` line of fw2 itself, so fw2's recording has none).
 CANARY_CASES = [
-    c for c in CASES
+    c
+    for c in CASES
     if "CANARY" in "".join(_outputs(c).values()) and "error" not in json.loads((c / "expected.json").read_text())
 ]
+
+
 def test_lab_recordings_carry_canary_secrets() -> None:
     assert len(CANARY_CASES) >= 6
 

@@ -133,6 +133,27 @@ def test_xlsx_summary_and_a_sheet_per_domain_in_chinese(home: Path, tmp_path: Pa
     network = list(wb["網絡設備"].iter_rows(values_only=True))
     assert any(r[0] == "branch-sw9" and r[4] == "未巡檢" and "refused" in (r[7] or "") for r in network)
     assert wb["摘要"]["A1"].font.name == "Noto Sans CJK TC"
+    (chart,) = wb["摘要"]._images  # the findings-by-priority chart, embedded PNG at column I
+    assert chart.format == "png" and chart.anchor._from.col == 8 and chart.width > 300
+    assert chart._data()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_markdown_file_links_its_chart_png_written_next_to_it(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "week 48.md"
+    assert PatrolCLI(home)("report", RUN2, "--format", "md", "--lang", "zh", "-o", str(out)).code == 0
+    text = out.read_text(encoding="utf-8")
+    png = tmp_path / "week 48-health.png"
+    assert "![各類設備健康狀況](week%2048-health.png)" in text
+    assert text.index("## 各類設備健康狀況") < text.index("week%2048-health.png") < text.index("## 發現問題")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_markdown_without_a_file_says_the_chart_is_left_out(lab_store: Store) -> None:
+    from patrol.report import build_report
+    from patrol.report.markdown import NO_CHART_NOTE, render_markdown
+
+    text = render_markdown(build_report(lab_store, "latest", lang="en"))
+    assert NO_CHART_NOTE in text and "![" not in text
 
 
 def test_lang_defaults_to_the_locale(home: Path, tmp_path: Path) -> None:

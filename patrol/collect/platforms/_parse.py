@@ -11,6 +11,8 @@ Typical use inside a driver's ``parse``::
     rows = parse_template(host, "cisco_ios_show_version", version)
     # -> [{"version": "17.3.1a", "hostname": "core-sw1", "uptime": "1 day, 2 hours", ...}]
     seconds = uptime_seconds(rows[0]["uptime"])            # 93600
+    links = interface_utilisation(text, interfaces, head=HEAD, rates=(IN_RATE, OUT_RATE))
+    # -> [Resource(kind="interface", name="Gi1", capacity=1e9, used=2000.0, unit="bps")]
     lines = flatten_braces("system {\\n ntp {\\n server 192.0.2.1;\\n }\\n}")
     # -> ["system ntp server 192.0.2.1"]
 """
@@ -28,7 +30,7 @@ import ntc_templates
 import textfsm
 
 from patrol.errors import ParseError
-from patrol.models import DeviceClass, Interface, Snapshot, utcnow
+from patrol.models import DeviceClass, Interface, Resource, Snapshot, utcnow
 
 __all__ = [
     "MAX_LINE",
@@ -39,6 +41,7 @@ __all__ = [
     "flatten_braces",
     "has_line",
     "interface_from_row",
+    "interface_utilisation",
     "matches",
     "new_snapshot",
     "optional",
@@ -87,7 +90,8 @@ def require(host: str, outputs: Mapping[str, str], command: str) -> str:
     first = next(line for line in text.split("\n") if line.strip())
     if _ERROR_BANNER.match(first):
         raise ParseError(
-            host, f"{command!r} was rejected by the device ({first.strip()[:120]!r}); "
+            host,
+            f"{command!r} was rejected by the device ({first.strip()[:120]!r}); "
             "check the platform in the inventory and the account's privilege level",
         )
     return text
@@ -298,3 +302,47 @@ def interface_from_row(row: Mapping[str, Any], speed_key: str = "bandwidth") -> 
         in_errors=to_int(row.get("input_errors")),
         out_errors=to_int(row.get("output_errors")),
     )
+
+
+# --------------------------------------------------------------------------- utilisation
+
+
+#: Bits per second of one unit of a rate as devices print it.
+_RATE_FACTOR = {"bits/sec": 1.0, "bps": 1.0, "kbps": 1e3, "mbps": 1e6, "gbps": 1e9, "bytes/sec": 8.0}
+
+
+def _rate_bps(block: str, pattern: re.Pattern[str]) -> float | None:
+    """Group 1 (number) x group 2 (unit, see ``_RATE_FACTOR``) of ``pattern``'s first match."""
+    match = pattern.search(block)
+    if not match:
+        return None
+    return float(match.group(1)) * _RATE_FACTOR.get(match.group(2).lower(), 1.0)
+
+
+def interface_utilisation(
+    text: str,
+    interfaces: Iterable[Interface],
+    head: re.Pattern[str],
+    rates: tuple[re.Pattern[str], re.Pattern[str]],
+) -> list[Resource]:
+    """Per-interface link utilisation from a ``show interfaces``-like output.
+
+    ``head`` matches the first line of each interface's block (group 1 = the interface name as
+    in ``interfaces``); ``rates`` are the input and output rate patterns (group 1 = number,
+    group 2 = unit: bits/sec, bps, kbps, Mbps, Gbps or bytes/sec), searched in that block.
+    Each interface with a known speed and at least one rate gives
+    ``Resource(kind="interface", name=<ifname>, capacity=<speed in bits/s>,
+    used=max(input, output) in bits/s, unit="bps")``; the others give nothing.
+    """
+    speeds = {i.name: i.speed_mbps for i in interfaces if i.speed_mbps}
+    heads = list(head.finditer(text))
+    found = []
+    for start, following in zip(heads, [*heads[1:], None], strict=True):
+        name = start.group(1)
+        block = text[start.end() : following.start() if following else len(text)]
+        measured = [r for r in (_rate_bps(block, pattern) for pattern in rates) if r is not None]
+        if name in speeds and measured:
+            found.append(
+                Resource(kind="interface", name=name, capacity=speeds[name] * 1e6, used=max(measured), unit="bps")
+            )
+    return found

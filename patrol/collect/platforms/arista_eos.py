@@ -6,7 +6,9 @@
                  "os_version": "4.27.3F", "serial": "JPE1234", "boot_time": "...T10:05:00Z"}
     interfaces: [{"name": "Ethernet1", "admin_up": true, "oper_up": true, "mtu": 9214, ...}]
     resources:  [{"kind": "memory", "name": "system", "capacity": 8099732, "used": 4601240,
-                  "unit": "kB"}]
+                  "unit": "kB"},
+                 {"kind": "interface", "name": "Ethernet1", "capacity": 1e10, "used": 0.0,
+                  "unit": "bps"}, ...]   # max(5-minute input, output rate) of every interface
     security:   {"ntp_servers": [...], "logging_servers": [], "snmp_communities": 0,
                  "snmp_v3_only": true, "telnet_enabled": false, "ssh_enabled": true,
                  "aaa_enabled": true, "password_encryption": true, "banner_present": true,
@@ -27,6 +29,7 @@ from patrol.collect.platforms._parse import (
     first_match,
     has_line,
     interface_from_row,
+    interface_utilisation,
     matches,
     new_snapshot,
     optional,
@@ -101,6 +104,13 @@ def _facts(host: str, version_text: str, config: str, collected_at: datetime) ->
     return facts, row
 
 
+_IF_HEAD = re.compile(r"^(\S+) is [\w ]+?, line protocol is", re.M)
+_IF_RATES = (
+    re.compile(r"5 minutes input rate ([\d.]+) ([kMG]?bps)"),
+    re.compile(r"5 minutes output rate ([\d.]+) ([kMG]?bps)"),
+)
+
+
 def _memory(row: Mapping[str, Any]) -> list[Resource]:
     total, free = to_int(row.get("total_memory")), to_int(row.get("free_memory"))
     if total is None or free is None:
@@ -115,9 +125,11 @@ def parse(host: str, outputs: Mapping[str, str]) -> Snapshot:
     config = require(host, outputs, SHOW_RUN)
     snapshot = new_snapshot(host, "arista_eos", DeviceClass.NETWORK, outputs, config)
     snapshot.facts, row = _facts(host, version, config, snapshot.collected_at)
-    rows = parse_template(host, "arista_eos_show_interfaces", optional(outputs, SHOW_INTERFACES))
+    interfaces_text = optional(outputs, SHOW_INTERFACES)
+    rows = parse_template(host, "arista_eos_show_interfaces", interfaces_text)
     snapshot.interfaces = [interface_from_row(r) for r in rows]
-    snapshot.resources = _memory(row)
+    links = interface_utilisation(interfaces_text, snapshot.interfaces, _IF_HEAD, _IF_RATES)
+    snapshot.resources = _memory(row) + links
     snapshot.security = eos_posture(config)
     return snapshot
 

@@ -6,6 +6,8 @@
                  "os_version": "9.16(4)", "serial": "JAD21450ABC", "boot_time": "..."}
     interfaces: [{"name": "GigabitEthernet1/2", "admin_up": true, "oper_up": true,
                   "description": "to core-sw1", "ip_addresses": ["10.0.40.1/24"]}]
+    resources:  [{"kind": "interface", "name": "GigabitEthernet1/2", "capacity": 1e9,
+                  "used": 0.0, "unit": "bps"}, ...]   # max(5-minute input, output) bytes/s x 8
     security:   {"ntp_servers": [...], "logging_servers": [...], "snmp_communities": 0,
                  "snmp_v3_only": true, "telnet_enabled": true, "ssh_enabled": true,
                  "ssh_version": "2", "aaa_enabled": true, "password_encryption": true,
@@ -27,6 +29,7 @@ from patrol.collect.platforms._parse import (
     first_match,
     has_line,
     interface_from_row,
+    interface_utilisation,
     matches,
     new_snapshot,
     optional,
@@ -97,6 +100,14 @@ def _facts(host: str, version_text: str, config: str, collected_at: datetime) ->
     )
 
 
+_IF_HEAD = re.compile(r"^Interface (\S+) ", re.M)
+#: ASA counts bytes: "5 minute input rate 12 pkts/sec,  1500 bytes/sec".
+_IF_RATES = (
+    re.compile(r"5 minute input rate \d+ pkts/sec,\s+(\d+) (bytes/sec)"),
+    re.compile(r"5 minute output rate \d+ pkts/sec,\s+(\d+) (bytes/sec)"),
+)
+
+
 def _interface(row: Mapping[str, Any]) -> Interface:
     interface = interface_from_row(row, speed_key="speed")
     mask = row.get("netmask")
@@ -118,6 +129,9 @@ def parse(host: str, outputs: Mapping[str, str]) -> Snapshot:
     snapshot.facts = _facts(host, version, config, snapshot.collected_at)
     rows = parse_template(host, "cisco_asa_show_interface", optional(outputs, SHOW_INTERFACE))
     snapshot.interfaces = [_interface(row) for row in rows]
+    snapshot.resources = interface_utilisation(
+        optional(outputs, SHOW_INTERFACE), snapshot.interfaces, _IF_HEAD, _IF_RATES
+    )
     snapshot.security = asa_posture(config)
     return snapshot
 

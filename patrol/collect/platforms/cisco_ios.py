@@ -6,7 +6,9 @@
                  "os_version": "17.3.1a", "serial": "9ESGOBARV9D", "boot_time": "...T08:27:00Z"}
     interfaces: [{"name": "GigabitEthernet2", "admin_up": true, "oper_up": false,
                   "description": "uplink to dist-sw1", "speed_mbps": 1000.0, "in_errors": 0, ...}]
-    resources:  [{"kind": "memory", "name": "processor", "capacity": 919638648, "used": 236752096}]
+    resources:  [{"kind": "memory", "name": "processor", "capacity": 919638648, "used": 236752096},
+                 {"kind": "interface", "name": "GigabitEthernet1", "capacity": 1e9, "used": 2000.0,
+                  "unit": "bps"}, ...]   # max(5-minute input, output rate) of every interface
     security:   {"ntp_servers": ["192.0.2.99"], "logging_servers": [...], "snmp_communities": 1,
                  "snmp_v3_only": false, "telnet_enabled": true, "ssh_enabled": true,
                  "ssh_version": "2", "aaa_enabled": true, "password_encryption": false,
@@ -27,6 +29,7 @@ from patrol.collect.platforms._parse import (
     first_match,
     has_line,
     interface_from_row,
+    interface_utilisation,
     matches,
     new_snapshot,
     optional,
@@ -117,6 +120,10 @@ def _memory(host: str, text: str) -> list[Resource]:
 
 
 _IF_HEAD = re.compile(r"^(\S+) is ([\w ]+?), line protocol is (\w+)", re.M)
+_IF_RATES = (
+    re.compile(r"5 minute input rate (\d+) (bits/sec)"),
+    re.compile(r"5 minute output rate (\d+) (bits/sec)"),
+)
 _IF_FIELDS = {
     "mac_address": re.compile(r"Hardware is [^\n]*?address is ([0-9a-fA-F.:]+)"),
     "description": re.compile(r"^\s+Description: (.*?)\s*$", re.M),
@@ -159,7 +166,8 @@ def parse(host: str, outputs: Mapping[str, str]) -> Snapshot:
     snapshot.facts = _facts(host, version, snapshot.collected_at)
     interfaces_text = optional(outputs, SHOW_INTERFACES)
     snapshot.interfaces = [interface_from_row(row) for row in interface_rows(interfaces_text)]
-    snapshot.resources = _memory(host, optional(outputs, SHOW_MEMORY))
+    links = interface_utilisation(interfaces_text, snapshot.interfaces, _IF_HEAD, _IF_RATES)
+    snapshot.resources = _memory(host, optional(outputs, SHOW_MEMORY)) + links
     snapshot.security = ios_style_posture(config)
     ssh_version = first_match(_SSH_VERSION, config)
     if ssh_version:

@@ -6,7 +6,9 @@
                  "os_version": "5.170 (S5720 V200R019C10SPC500)", "boot_time": "...T09:53:00Z"}
     interfaces: [{"name": "GigabitEthernet0/0/2", "admin_up": true, "oper_up": false,
                   "description": "to access-sw7", "speed_mbps": 1000.0, "mtu": 9216}]
-    resources:  [{"kind": "flash", "name": "flash", "capacity": 512, "used": 181, "unit": "MiB"}]
+    resources:  [{"kind": "flash", "name": "flash", "capacity": 512, "used": 181, "unit": "MiB"},
+                 {"kind": "interface", "name": "GigabitEthernet0/0/1", "capacity": 1e9,
+                  "used": 2112.0, "unit": "bps"}, ...]   # max(300-second input, output rate)
     security:   {"ntp_servers": [...], "logging_servers": [...], "snmp_communities": 1,
                  "snmp_v3_only": false, "telnet_enabled": false, "ssh_enabled": true,
                  "aaa_enabled": true, "password_encryption": true, "banner_present": true,
@@ -26,6 +28,7 @@ from patrol.collect.platforms._parse import (
     clean_outputs,
     first_match,
     has_line,
+    interface_utilisation,
     matches,
     new_snapshot,
     optional,
@@ -99,6 +102,13 @@ def _flash(version_text: str) -> list[Resource]:
     return [Resource(kind="flash", name="flash", capacity=total, used=total - free, unit="MiB")]
 
 
+_IF_HEAD = re.compile(r"^(\S+) current state", re.M)
+_IF_RATES = (
+    re.compile(r"Last 300 seconds input rate (\d+) (bits/sec)"),
+    re.compile(r"Last 300 seconds output rate (\d+) (bits/sec)"),
+)
+
+
 def _interface(row: Mapping[str, Any]) -> Interface:
     link = str(row.get("link_status") or "").lower()
     protocol = str(row.get("protocol_status") or "").lower()
@@ -120,9 +130,11 @@ def parse(host: str, outputs: Mapping[str, str]) -> Snapshot:
     config = require(host, outputs, DISPLAY_CONFIG)
     snapshot = new_snapshot(host, "huawei_vrp", DeviceClass.NETWORK, outputs, config)
     snapshot.facts = _facts(host, version, config, snapshot.collected_at)
-    rows = parse_template(host, "huawei_vrp_display_interface", optional(outputs, DISPLAY_INTERFACE))
+    interfaces_text = optional(outputs, DISPLAY_INTERFACE)
+    rows = parse_template(host, "huawei_vrp_display_interface", interfaces_text)
     snapshot.interfaces = [_interface(row) for row in rows]
-    snapshot.resources = _flash(version)
+    links = interface_utilisation(interfaces_text, snapshot.interfaces, _IF_HEAD, _IF_RATES)
+    snapshot.resources = _flash(version) + links
     snapshot.security = vrp_posture(config)
     return snapshot
 

@@ -7,6 +7,8 @@
                  "boot_time": "2026-09-02T04:11:00Z"}
     interfaces: [{"name": "xe-0/0/0", "admin_up": true, "oper_up": true,
                   "description": "to dist-sw1", "ip_addresses": ["10.0.30.1"], "mtu": 1514}]
+    resources:  [{"kind": "interface", "name": "xe-0/0/0", "capacity": 1e10, "used": 0.0,
+                  "unit": "bps"}, ...]   # max(input, output rate) of every physical interface
     security:   {"ntp_servers": [], "logging_servers": ["192.0.2.50"], "snmp_communities": 0,
                  "snmp_v3_only": true, "telnet_enabled": false, "ssh_enabled": true,
                  "aaa_enabled": true, "password_encryption": true, "banner_present": true,
@@ -28,6 +30,7 @@ from patrol.collect.platforms._parse import (
     first_match,
     flatten_braces,
     has_line,
+    interface_utilisation,
     matches,
     new_snapshot,
     optional,
@@ -110,6 +113,8 @@ _MTU = re.compile(r"\bMTU: (\d+)")
 _SPEED = re.compile(r"\bSpeed: (\w+)")
 _LOCAL = re.compile(r"\bLocal: ([\d.]+|[0-9a-f:]+)")
 _MAC = re.compile(r"Current address: ([0-9a-f:]{17})")
+#: The physical interface's rates come before its logical units' in the block.
+_IF_RATES = (re.compile(r"Input rate\s*: (\d+) (bps)"), re.compile(r"Output rate\s*: (\d+) (bps)"))
 
 
 def _interfaces(text: str) -> list[Interface]:
@@ -139,7 +144,9 @@ def parse(host: str, outputs: Mapping[str, str]) -> Snapshot:
     config = require(host, outputs, SHOW_CONFIG)
     snapshot = new_snapshot(host, "juniper_junos", DeviceClass.NETWORK, outputs, config)
     snapshot.facts = _facts(host, outputs)
-    snapshot.interfaces = _interfaces(optional(outputs, SHOW_INTERFACES))
+    interfaces_text = optional(outputs, SHOW_INTERFACES)
+    snapshot.interfaces = _interfaces(interfaces_text)
+    snapshot.resources = interface_utilisation(interfaces_text, snapshot.interfaces, _PHYSICAL, _IF_RATES)
     snapshot.security = junos_posture(config)
     return snapshot
 
