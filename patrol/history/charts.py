@@ -34,6 +34,10 @@ def line_chart(series: dict[str, pd.Series], title: str, xlabel: str, ylabel: st
         extra(ax)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.grid(alpha=0.3)
+    stamps = {x for s in series.values() for x in s.index}
+    if len(stamps) == 1:  # one observation: a day either side, not matplotlib's default of years
+        (only,) = stamps
+        ax.set_xlim(pd.Timestamp(only) - pd.Timedelta(days=1), pd.Timestamp(only) + pd.Timedelta(days=1))
     if series:
         ax.legend(loc="best", fontsize=8)
     fig.autofmt_xdate()
