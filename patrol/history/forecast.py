@@ -127,6 +127,18 @@ def _pairwise_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (y[j][ok] - y[i][ok]) / dx[ok]
 
 
+def _pair_diffs(a: np.ndarray) -> np.ndarray:
+    """``a[..., j] - a[..., i]`` for every pair ``i < j`` of the last axis (in diagonal order: the
+    pairs one apart, then two apart...; contiguous slices, several times faster than gathering)."""
+    m = a.shape[-1]
+    out = np.empty((*a.shape[:-1], m * (m - 1) // 2))
+    pos = 0
+    for gap in range(1, m):
+        np.subtract(a[..., gap:], a[..., :-gap], out=out[..., pos : pos + m - gap])
+        pos += m - gap
+    return out
+
+
 def _quantiles(slopes: np.ndarray) -> np.ndarray:
     """``_QUANTILES`` of each row of ``slopes`` (numpy's linear method, as ``np.percentile``), one column
     each; sorts ``slopes`` in place (no copy of the largest array of the fit; numpy's vectorised sort
@@ -232,22 +244,20 @@ def _fit_many(keys: list[tuple[str, str, str]], lo: np.ndarray, hi: np.ndarray, 
     for r, m in enumerate(np.diff(offsets).tolist()):
         by_m.setdefault(m, []).append(r)
     for m, members in by_m.items():
-        i, j = np.triu_indices(m, k=1)
-        step = max(1, _BATCH_CELLS // max(len(i), 1))
+        step = max(1, _BATCH_CELLS // max(m * (m - 1) // 2, 1))
         for b in range(0, len(members), step):
             rs = np.array(members[b : b + step])
             ks = ks_all[rs]
             rows = offsets[rs][:, None] + np.arange(m)
             x, y = bx[rows], by[rows]
+            slopes = _pair_diffs(y)
             if (x == x[0]).all():  # the usual case: every series observed by the same runs
-                dx1 = x[0, j] - x[0, i]
-                good = np.full(len(ks), bool((dx1 > 0).all()))
-                slopes = y[:, j] - y[:, i]
+                dx1 = _pair_diffs(x[0])
+                good: np.ndarray = np.full(len(ks), bool((dx1 > 0).all()))
                 slopes /= np.where(dx1 > 0, dx1, 1.0)
             else:
-                dx = x[:, j] - x[:, i]
-                good = (dx > 0).all(axis=1)
-                slopes = y[:, j] - y[:, i]
+                dx = _pair_diffs(x)
+                good = np.asarray((dx > 0).all(axis=1))
                 slopes /= np.where(dx > 0, dx, 1.0)
             slope, low, high = _quantiles(slopes).T
             level = np.median(y - slope[:, None] * x, axis=1) + slope * x[:, -1]
@@ -294,14 +304,12 @@ def forecast(store: Store, metric: str, since: datetime | None, horizon_days: fl
 def _resource_series(h: History) -> pa.Table:
     """``host, kind, name, t (epoch us list), u (used % list)`` of every resource of every metric of the
     window, one row per series; read once per :class:`History` (a proposal run forecasts several metrics)."""
-    with h.lock:
-        if "resource_series" not in h.cache:
-            kinds = ", ".join("'" + k.replace("'", "''") + "'" for group, _ in METRICS.values() for k in group)
-            h.cache["resource_series"] = h.con.sql(
-                f"SELECT host::VARCHAR AS host, kind::VARCHAR AS kind, name::VARCHAR AS name, "
-                f"list(epoch_us(\"at\")) AS t, list(used_percent) AS u FROM resources "
-                f"WHERE kind IN ({kinds}) AND used_percent IS NOT NULL GROUP BY ALL").to_arrow_table()  # fmt: skip
-        table: pa.Table = h.cache["resource_series"]
+    kinds = ", ".join("'" + k.replace("'", "''") + "'" for group, _ in METRICS.values() for k in group)
+    query = (
+        f'SELECT host::VARCHAR AS host, kind::VARCHAR AS kind, name::VARCHAR AS name, list(epoch_us("at")) AS t, '
+        f"list(used_percent) AS u FROM resources WHERE kind IN ({kinds}) AND used_percent IS NOT NULL GROUP BY ALL"
+    )
+    table: pa.Table = h.once("resource_series", lambda: h.con.sql(query).to_arrow_table())
     return table
 
 

@@ -19,7 +19,9 @@ Frames (pandas) and views (DuckDB, restricted to the window's runs)::
 result another thread left open): ``h.con`` is the calling thread's connection — ``h.db`` in the
 thread that loaded the window, a cursor of it (same in-memory database, same views) in any other
 — and ``h.sql`` uses it, so one :class:`History` may serve several threads (the dashboard and the
-delivery timer). ``h.lock`` guards ``h.cache``.
+delivery timer). ``h.once(key, compute)`` keeps a figure several analytics of one window share
+(the pass/fail transitions, the resource series) in ``h.cache``, computed once even when threads
+ask at the same time.
 
 A run's time (``at``) is when its devices were observed: the earliest ``host_results.started_at``
 (falls back to ``runs.started_at``). The window is ``since <= at < until``; only runs the SQL
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -90,6 +93,17 @@ class History:
             self.local.con = con
         return con
 
+    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``cache[key]``, computed by the first caller (other threads wait for it, not for other keys)."""
+        with self.lock:
+            slot = self.cache.get(key)
+            if slot is None:
+                slot = self.cache[key] = _Once()
+        with slot.lock:
+            if not slot.done:  # a failed computation is not kept: the next caller tries again
+                slot.value, slot.done = compute(), True
+        return slot.value
+
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
         """A query over the views as a pandas frame (timestamps as UTC-aware ``at``-style columns)."""
         frame = self.con.execute(query, params or []).df()
@@ -97,6 +111,13 @@ class History:
             if pd.api.types.is_datetime64_any_dtype(frame[column]) and frame[column].dt.tz is None:
                 frame[column] = frame[column].dt.tz_localize("UTC")
         return frame
+
+
+@dataclass
+class _Once:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: bool = False
+    value: Any = None
 
 
 def _utc(frame: pd.DataFrame, columns: tuple[str, ...] = ("at", "clock_start", "created_at", "resolved_at")) -> None:

@@ -299,12 +299,22 @@ def missing_runs(store: Store, ms: MetricStore, run_ids: Iterable[str]) -> list[
 
 
 def _present(ms: MetricStore, paths: set[str]) -> set[str]:
-    """Catalogue paths that exist (a run moved into ``compact.parquet`` counts as present)."""
-    found = set()
+    """Catalogue paths that exist (a run moved into ``compact.parquet`` counts as present); one
+    directory listing per month instead of a ``stat`` per run."""
+    by_folder: dict[Path, list[str]] = {}
     for rel in paths:
-        path = ms.root / rel
-        if path.exists() or ((path.parent / COMPACT).exists() and _in_compact(path)):
-            found.add(rel)
+        by_folder.setdefault((ms.root / rel).parent, []).append(rel)
+    found = set()
+    for folder, rels in by_folder.items():
+        try:
+            names = set(os.listdir(folder))
+        except OSError:  # the month's directory is gone
+            continue
+        merged = _compact_index(folder / COMPACT)[1] if COMPACT in names else set()
+        for rel in rels:
+            name = rel.rsplit("/", 1)[-1]
+            if name in names or name.removeprefix("run-").removesuffix(".parquet") in merged:
+                found.add(rel)
     return found
 
 
@@ -324,11 +334,6 @@ def _compact_index(compact: Path) -> tuple[set[str], set[str]]:
 
 def _compact_ids(compact: Path) -> set[str]:
     return _compact_index(compact)[0]
-
-
-def _in_compact(path: Path) -> bool:
-    """Whether the catalogued run file ``path`` (``run-<id>.parquet``) was merged into its month's compact file."""
-    return path.name.removeprefix("run-").removesuffix(".parquet") in _compact_index(path.parent / COMPACT)[1]
 
 
 def rebuild(store: Store, since: datetime | None = None, *, only_missing: bool = False,

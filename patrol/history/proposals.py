@@ -12,12 +12,17 @@
 Ranked by priority (critical first), then by the rule kind's urgency score (capacity: sooner is
 higher; recurrence / flapping / sprawl / sla: larger figures are higher). A recurrence rule skips
 checks an earlier rule already proposed, so a specific rule (NTP) wins over a catch-all one.
+
+Each call recomputes everything from the store; within a call, figures several rules use (SLA
+attainment, the rises of a window) are computed once, and the pass/fail transitions (a DuckDB
+scan of the check rows) run in a worker thread while the capacity rules fit their series.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -219,5 +224,8 @@ def propose(store: Store, rules: list[Rule], contract: ServiceContract, since: d
     ctx = _Ctx(store, load_history(store, since, now), contract, since, now, lang)
     if ctx.history.empty:
         return []
-    found = [p for rule in rules for p in _KINDS[rule.kind](rule, ctx)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="patrol-propose") as pool:
+        if any(rule.kind in ("recurrence", "flapping") for rule in rules):  # DuckDB scans the checks
+            pool.submit(transitions, ctx.history)  # while numpy fits the capacity series (h.once: one result)
+        found = [p for rule in rules for p in _KINDS[rule.kind](rule, ctx)]
     return sorted(found, key=lambda p: (-p.priority.rank, -p.score, p.title))

@@ -128,19 +128,17 @@ def transitions(h: History) -> tuple[pd.DataFrame, pd.DataFrame]:
     the window included; UTC epoch microseconds). Kept in ``h.cache`` (computed once per window).
 
     A key is observed at most once per run, so the observations form a keys x runs matrix (one
-    byte a cell: 24,000 keys x 90 runs is 2 MB): DuckDB hashes each row to its key's row and its
-    run's column, numpy fills the matrix and reads each key's observations in run order from it —
-    no sort of the millions of check rows. A window where a key repeats within one run (or too
-    large for the matrix) takes the general path: per key one sorted list of ``time * 2 + failing``.
+    byte a cell: 24,000 keys x 90 runs is 2 MB): DuckDB joins each row to its key's row (a hash
+    join on the key hash), its time gives the run's column, numpy fills the matrix and reads each
+    key's observations in run order from it — no sort or aggregation of the millions of check rows.
+    A window where a key repeats within one run, two runs share a time, or too large for the matrix
+    takes the general path: per key one sorted list of ``time * 2 + failing``.
     """
-    with h.lock:
-        if "transitions" not in h.cache:
-            h.cache["transitions"] = _transitions(h)
-        result: tuple[pd.DataFrame, pd.DataFrame] = h.cache["transitions"]
+    result: tuple[pd.DataFrame, pd.DataFrame] = h.once("transitions", lambda: _transitions(h))
     return result
 
 
-#: largest keys x runs matrix of :func:`transitions` (cells: about 3 bytes each with its masks); larger: the list path
+#: largest keys x runs matrix of :func:`transitions` (cells; about 3 bytes each with its masks)
 _MATRIX_CELLS = 50_000_000
 
 
@@ -164,37 +162,32 @@ def _transitions(h: History) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _by_matrix(db: Any, keys: pa.Table, names: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The keys x runs path of :func:`transitions`; None when it does not apply."""
-    runs = db.sql('SELECT run_id, epoch_us("at") AS at_us FROM runs ORDER BY "at", run_id').fetchnumpy()
-    n_keys, n_runs = keys.num_rows, len(runs["at_us"])
-    if not n_keys or n_keys * n_runs > _MATRIX_CELLS:
-        return None
-    index = pa.table({"k": keys.column("k"), "ki": pa.array(np.arange(n_keys, dtype=np.int32))})
-    order = pa.table({"run_id": pa.array(runs["run_id"], pa.string()),
-                      "ri": pa.array(np.arange(n_runs, dtype=np.int32))})  # fmt: skip
-    ki, ri, fail = _matrix_rows(db, index, order)
-    state = np.full((n_keys, n_runs), -1, dtype=np.int8)
-    state[ki, ri] = fail
-    seen = state >= 0
-    if int(np.count_nonzero(seen)) != len(ki):  # a key observed twice in one run: the general path
-        return None
-    row, col = np.nonzero(seen)  # row-major: key by key, each in run order
-    starts = np.r_[0, np.cumsum(np.count_nonzero(seen, axis=1))[:-1]]
-    return _changes(names, starts, state[row, col].astype(bool), runs["at_us"][col])
-
-
-def _matrix_rows(db: Any, index: pa.Table, order: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(key row, run column, failing)`` of every pass/fail observation of a key in ``index``."""
-    db.register("transition_keys", index)
-    db.register("transition_runs", order)
+    times = np.sort(db.sql('SELECT epoch_us("at") AS at_us FROM runs').fetchnumpy()["at_us"])
+    n_keys, n_runs = keys.num_rows, len(times)
+    if not n_keys or n_keys * n_runs > _MATRIX_CELLS or (n_runs > 1 and not (np.diff(times) > 0).all()):
+        return None  # (two runs observed at the same time would share a column)
+    db.register("transition_keys", pa.table({"k": keys.column("k"),
+                                             "ki": pa.array(np.arange(n_keys, dtype=np.int32))}))  # fmt: skip
     try:
-        found = db.sql("SELECT f.ki, r.ri, (c.outcome = 'fail')::TINYINT AS fail FROM checks c "
-                       "JOIN transition_keys f ON hash(c.host, c.check_id, c.object) = f.k "
-                       "JOIN transition_runs r ON c.run_id::VARCHAR = r.run_id "
+        found = db.sql('SELECT f.ki, epoch_us(c."at") AS at_us, (c.outcome = \'fail\')::TINYINT AS fail '
+                       "FROM checks c JOIN transition_keys f ON hash(c.host, c.check_id, c.object) = f.k "
                        "WHERE c.outcome IN ('pass', 'fail')").fetchnumpy()  # fmt: skip
     finally:
         db.unregister("transition_keys")
-        db.unregister("transition_runs")
-    return found["ki"], found["ri"], found["fail"]
+    ki, at_us = found["ki"], found["at_us"]
+    ri = np.minimum(np.searchsorted(times, at_us), n_runs - 1)
+    if not (times[ri] == at_us).all():  # a row of a run the window does not list
+        return None
+    state = np.full(n_keys * n_runs, -1, dtype=np.int8)  # row k: key k, column r: run r
+    state[ki.astype(np.int64) * n_runs + ri] = found["fail"]
+    cells = np.flatnonzero(state >= 0)  # key by key, each in run order
+    if len(cells) != len(ki):  # a key observed twice in one run: the general path
+        return None
+    row = cells // n_runs
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    if len(starts) != n_keys:  # every key has its failure at least, unless the files changed meanwhile
+        return None
+    return _changes(names, starts, state[cells] == 1, times[cells - row * n_runs])
 
 
 def _changes(meta: pd.DataFrame, starts: np.ndarray, failing: np.ndarray,
