@@ -127,7 +127,7 @@ def _png(result: Trends, output: Path, lang: str) -> list[Path]:
 @click.pass_obj
 def trends(obj: Context, since: str, by: str, fmt: str, output: Path | None, lang: str) -> None:
     """Compliance over time, tickets opened/resolved, MTTR and SLA, repeat offenders, flapping, sprawl, drift."""
-    from patrol.history import trends as compute
+    from patrol.history.trends import trends as compute
     from patrol.tickets import load_contract
 
     now = utcnow()

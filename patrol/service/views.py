@@ -103,8 +103,8 @@ _CHARTS = TtlCache()
 
 
 def _fleet_charts(store: Store, contract: ServiceContract, lang: str) -> dict[str, str | None]:
-    from patrol.history import trends
     from patrol.history.charts import compliance_chart, data_uri, opened_resolved_chart
+    from patrol.history.trends import trends
 
     now = utcnow()
     frames = trends(store, now - timedelta(days=TREND_DAYS), "domain", contract, now).frames
