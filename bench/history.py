@@ -136,6 +136,10 @@ def _sql_run(store: Store, run_id: str, hosts: list[Host], day: int, at: datetim
     sync_run(store, run_id, load_contract(), now=at)
 
 
+#: the metric store's layout this build has (a build of an older layout is not reused: 2 = change index)
+LAYOUT = 2
+
+
 def build(home: Path, devices: int, days: int, ticket_devices: int) -> dict[str, float]:
     """The history described in the module docstring; returns the timed figures of the build."""
     home.mkdir(parents=True, exist_ok=True)
@@ -166,7 +170,8 @@ def build(home: Path, devices: int, days: int, ticket_devices: int) -> dict[str,
     store.close()
     figures = {"ingest_s": ingest_s, "store_api_s": sql_s, "writer_median_s": statistics.median(write_s or [0.0]),
                "build_s": time.perf_counter() - started}  # fmt: skip
-    (home / "bench.json").write_text(json.dumps({"devices": devices, "days": days, **figures}), encoding="utf-8")
+    (home / "bench.json").write_text(json.dumps({"devices": devices, "days": days, "layout": LAYOUT, **figures}),
+                                     encoding="utf-8")  # fmt: skip
     return figures
 
 
@@ -224,7 +229,7 @@ def main() -> None:
     marker = home / "bench.json"
     previous = json.loads(marker.read_text(encoding="utf-8")) if marker.exists() else {}
     try:
-        if previous.get("devices") == args.devices and previous.get("days") == args.days:
+        if (previous.get("devices"), previous.get("days"), previous.get("layout")) == (args.devices, args.days, LAYOUT):
             figures = previous
             print(f"reusing the history in {home} (built {previous['build_s']:.0f} s)", file=sys.stderr)
         else:

@@ -14,6 +14,8 @@ Frames (pandas) and views (DuckDB, restricted to the window's runs)::
     checks    run_id, at, host, domain, check_id, object, outcome                  view
     findings  run_id, at, host, domain, check_id, object, severity                 view
     resources run_id, at, host, kind, name, used, capacity, used_percent, unit    view
+    changes   host, check_id, object, at, failing, prev_at    view, when ``indexed`` (the change
+              index, :mod:`patrol.history.changeindex`, holds exactly the window's runs)
 
 **Threads**: a DuckDB connection refuses a call while another thread's call runs on it (and a
 result another thread left open): ``h.con`` is the calling thread's connection — ``h.db`` in the
@@ -71,6 +73,8 @@ class History:
     events: pd.DataFrame
     db: duckdb.DuckDBPyConnection
     until: datetime | None = None
+    #: the window has a ``changes`` view: the change index holds exactly its runs
+    indexed: bool = False
     cache: dict[Any, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     owner: int = field(default_factory=threading.get_ident, repr=False, compare=False)
@@ -79,6 +83,7 @@ class History:
     @property
     def empty(self) -> bool:
         return self.runs.empty
+
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -126,7 +131,10 @@ def _utc(frame: pd.DataFrame, columns: tuple[str, ...] = ("at", "clock_start", "
             frame[column] = pd.to_datetime(frame[column], utc=True)
 
 
-def _connect(ms: MetricStore, since: datetime | None, until: datetime | None, run_ids: list[str]) -> Any:
+def _connect(ms: MetricStore, since: datetime | None, until: datetime | None,
+             run_ids: list[str]) -> tuple[Any, bool]:  # fmt: skip
+    """The window's DuckDB views (see the module docstring), and whether it has ``changes`` too (the
+    change index holds exactly the window's runs)."""
     db = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     bounds, params = ["true"], []
     if since is not None:
@@ -157,7 +165,12 @@ def _connect(ms: MetricStore, since: datetime | None, until: datetime | None, ru
             keep = " AND run_id::VARCHAR IN (SELECT run_id FROM runs)" if extra else ""
         else:
             db.execute(f"CREATE VIEW {table} AS SELECT * FROM {source} WHERE {_inline(where, params)}{keep}")
-    return db
+    changes = None if keep else ms.index.covers(dict(db.execute("SELECT run_id, \"at\" FROM runs").fetchall()),
+                                                  since, until)  # fmt: skip
+    if changes:
+        db.execute(f"CREATE VIEW changes AS SELECT * FROM read_parquet({_list(changes)}) "
+                   f"WHERE {_inline(where, params)}")  # fmt: skip
+    return db, bool(changes)
 
 
 def _list(files: list[str]) -> str:
@@ -178,7 +191,8 @@ def _backfill(store: Store, ms: MetricStore, ids: list[str]) -> None:
     log.warning("metric store %s lacks %d finished run(s) of the window; backfilling them from the SQL store "
                 "(`patrol history rebuild` does it ahead of time)", ms.root, len(missing))  # fmt: skip
     for run_id in missing:
-        ingest_run(store, run_id, ms)
+        ingest_run(store, run_id, ms, index=False)
+    ms.rebuild_index()  # once, not once per backfilled run
 
 
 def run_times(store: Store, since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
@@ -219,7 +233,7 @@ def load_history(store: Store, since: datetime | None = None, until: datetime | 
     _backfill(store, ms, [i for i, started in known.items() if floor is None or started >= floor])
     ids = list(known)
     try:
-        db = _connect(ms, since, until, ids)
+        db, indexed = _connect(ms, since, until, ids)
         runs = db.execute('SELECT run_id, "at", status, hosts, inspected FROM runs ORDER BY "at", run_id').df()
     except duckdb.Error as exc:
         raise StoreError(f"metric store {ms.root}: cannot read it: {exc}; rebuild it from the SQL store with "
@@ -230,7 +244,7 @@ def load_history(store: Store, since: datetime | None = None, until: datetime | 
         tf, ef = _tickets(store, since, until)
     else:
         tf, ef = pd.DataFrame(columns=_EMPTY["tickets"]), pd.DataFrame(columns=_EMPTY["events"])
-    return History(since, runs, tf, ef, db, until)
+    return History(since, runs, tf, ef, db, until, indexed)
 
 
 def latest_versions(store: Store, h: History) -> pd.DataFrame:

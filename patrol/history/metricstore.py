@@ -17,6 +17,9 @@ the analytics scan (see :mod:`patrol.history.metricschema` for the tables and co
   runs is then 12 files per table instead of 365: cold scans open far fewer files).
 * **Catalogue**: each written file is recorded in SQL ``metric_segments`` (migration 6), so
   :func:`missing_runs` can tell which finished runs still need a backfill.
+* **Change index** (``<metrics dir>/index/``, :mod:`patrol.history.changeindex`): each write also
+  records the run's pass <-> fail changes, so flapping and recurrence analytics read a few per
+  cent of the check rows; a writer of many runs (``rebuild``, a backfill) rebuilds it once.
 
 Writers: :func:`ingest_run` (the history run processor, ``patrol history rebuild``) builds a
 :class:`~patrol.history.metricschema.RunMetrics` from the SQL rows of the run — already redacted —
@@ -32,7 +35,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -43,6 +46,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
 
 from patrol.errors import StoreError
+from patrol.history.changeindex import ChangeIndex
 from patrol.history.metricschema import (
     SCHEMAS,
     TABLES,
@@ -120,8 +124,11 @@ class MetricStore:
 
     # -- write ----------------------------------------------------------------------------
 
-    def write(self, metrics: RunMetrics) -> dict[str, tuple[str, int]]:
-        """Write (or replace) one run; returns ``{table: (path relative to the root, rows)}``."""
+    def write(self, metrics: RunMetrics, *, index: bool = True) -> dict[str, tuple[str, int]]:
+        """Write (or replace) one run; returns ``{table: (path relative to the root, rows)}``.
+
+        ``index``: take the run into the change index too (:mod:`patrol.history.changeindex`); a
+        writer of many runs passes False and calls :meth:`rebuild_index` once at the end."""
         run_id = metrics.run.run_id
         tables = arrow_tables(metrics)
         with _LOCK:
@@ -131,12 +138,51 @@ class MetricStore:
                 rel = Path(name) / _month(metrics.run.at) / f"run-{_safe(run_id)}.parquet"
                 self._atomic(tables[name], self.root / rel)
                 written[name] = (rel.as_posix(), tables[name].num_rows)
+            try:
+                if index:
+                    self.index.add(run_id, metrics.run.at, metrics.checks, self.replay_checks())
+                else:
+                    self.index.invalidate_run(run_id)
+            except (OSError, pa.ArrowException) as exc:  # the analytics scan the check rows meanwhile
+                log.warning("metric store %s: change index not updated for run %s (%s); the next write or "
+                            "`patrol history rebuild` rebuilds it", self.root, run_id, exc)  # fmt: skip
         return written
 
     def delete_run(self, run_id: str) -> None:
         """Take the run out of the store (its run files, and its rows in a compacted month)."""
         with _LOCK:
             self._forget(run_id)
+            self.index.invalidate_run(run_id)
+
+    # -- change index ---------------------------------------------------------------------
+
+    @property
+    def index(self) -> ChangeIndex:
+        return ChangeIndex(self.root)
+
+    def rebuild_index(self) -> int:
+        """Rebuild the change index from every run of the store; returns its change rows."""
+        with _LOCK:
+            return self.index.rebuild(self.replay_checks())
+
+    def replay_checks(self) -> Iterator[tuple[str, datetime, pa.Table]]:
+        """``(run id, at, checks table)`` of every run in the store, in time order (a month at a time)."""
+        files = self.files("runs")
+        runs = pa.concat_tables([pq.read_table(f, columns=["run_id", "at"]) for f in files]) if files else None
+        if runs is None or not runs.num_rows:
+            return
+        order = sorted(zip(runs.column("at").to_pylist(), runs.column("run_id").cast(pa.string()).to_pylist(),
+                           strict=True))  # fmt: skip
+        by_month: dict[str, list[tuple[datetime, str]]] = {}
+        for at, run_id in order:
+            by_month.setdefault(_month(at), []).append((at, run_id))
+        for month, members in sorted(by_month.items()):
+            parts = sorted((self.root / "checks" / month).glob("*.parquet"))
+            checks = pa.concat_tables([pq.read_table(p, schema=SCHEMAS["checks"]) for p in parts]) if parts else None
+            ids = checks.column("run_id").cast(pa.string()) if checks is not None else None
+            for at, run_id in members:
+                rows = checks.filter(pc.equal(ids, run_id)) if checks is not None else SCHEMAS["checks"].empty_table()
+                yield run_id, at, rows
 
     def _forget(self, run_id: str) -> None:
         name = f"run-{_safe(run_id)}.parquet"
@@ -260,14 +306,16 @@ def record_segments(store: Store, run_id: str, written: dict[str, tuple[str, int
         conn.execute(insert(metric_segments), rows)
 
 
-def ingest_run(store: Store, run_id: str, metrics_store: MetricStore | None = None) -> RunMetrics | None:
-    """Write the finished run ``run_id`` from the SQL store to the metric store (None: not finished)."""
+def ingest_run(store: Store, run_id: str, metrics_store: MetricStore | None = None, *,
+               index: bool = True) -> RunMetrics | None:  # fmt: skip
+    """Write the finished run ``run_id`` from the SQL store to the metric store (None: not finished);
+    ``index``: see :meth:`MetricStore.write`."""
     ms = metrics_store or MetricStore.for_store(store)
     metrics = collect_run(store, run_id)
     if metrics is None:
         return None
     try:
-        written = ms.write(metrics)
+        written = ms.write(metrics, index=index)
     except OSError as exc:
         raise StoreError(f"metric store {ms.root}: cannot write run {run_id}: {exc}; check the directory "
                          f"(setting metrics_dir / PATROL_METRICS_DIR) is writable") from exc  # fmt: skip
@@ -338,12 +386,14 @@ def _compact_ids(compact: Path) -> set[str]:
 
 def rebuild(store: Store, since: datetime | None = None, *, only_missing: bool = False,
             metrics_store: MetricStore | None = None) -> list[str]:  # fmt: skip
-    """(Re)write every finished run since ``since`` from SQL; returns the run ids written."""
+    """(Re)write every finished run since ``since`` from SQL, then the change index from every run;
+    returns the run ids written."""
     ms = metrics_store or MetricStore.for_store(store)
     ids = list(finished_runs(store, since))
     if only_missing:
         ids = missing_runs(store, ms, ids)
-    done = [run_id for run_id in ids if ingest_run(store, run_id, ms) is not None]
+    done = [run_id for run_id in ids if ingest_run(store, run_id, ms, index=False) is not None]
     if done:
         ms.compact()
+    ms.rebuild_index()  # also when nothing was missing: the command's way to repair the index
     return done

@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from patrol.history.frames import History, load_history
+from patrol.history.metricschema import naive_utc
 from patrol.models import Severity, utcnow
 from patrol.report.extras import DRIFT_PREFIXES
 from patrol.store import Store
@@ -127,6 +128,8 @@ def transitions(h: History) -> tuple[pd.DataFrame, pd.DataFrame]:
     rise ``host, check_id, object, at_us`` (it went to fail after not failing, the first failure of
     the window included; UTC epoch microseconds). Kept in ``h.cache`` (computed once per window).
 
+    When the change index holds the window's runs (``h.indexed``, the usual case) the result comes
+    from its change and failure rows (:func:`_from_index`); otherwise the check rows are scanned.
     A key is observed at most once per run, so the observations form a keys x runs matrix (one
     byte a cell: 24,000 keys x 90 runs is 2 MB): DuckDB joins each row to its key's row (a hash
     join on the key hash), its time gives the run's column, numpy fills the matrix and reads each
@@ -143,6 +146,8 @@ _MATRIX_CELLS = 50_000_000
 
 
 def _transitions(h: History) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if h.indexed:
+        return _from_index(h)
     db = h.con
     keys = db.sql("SELECT hash(host, check_id, object) AS k, any_value(host)::VARCHAR AS host, "
                   "any_value(check_id)::VARCHAR AS check_id, any_value(object)::VARCHAR AS object "
@@ -158,6 +163,30 @@ def _transitions(h: History) -> tuple[pd.DataFrame, pd.DataFrame]:
     codes = lists.column("c").combine_chunks()
     values = codes.flatten().to_numpy()
     return _changes(meta, codes.offsets.to_numpy()[:-1], (values & 1).astype(bool), values >> 1)
+
+
+def _from_index(h: History) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`transitions` from the change index (the window's ``changes`` view: its changes and
+    failing observations), without the check rows. A flip is a change whose previous observation is in the
+    window; a rise is a change to failing, or a key's first failure of the window that is no change
+    (it was failing before the window: its first observation in the window is that failure)."""
+    start = f"TIMESTAMP '{naive_utc(h.since):%Y-%m-%d %H:%M:%S.%f}'" if h.since is not None else None
+    inner = f"coalesce(prev_at >= {start}, false)" if start else "prev_at IS NOT NULL"
+    rows = h.con.sql(
+        "WITH f AS MATERIALIZED (SELECT host, check_id, object, min(epoch_us(\"at\")) AS at_us FROM changes "
+        "WHERE failing GROUP BY ALL), "
+        f"c AS MATERIALIZED (SELECT host, check_id, object, epoch_us(\"at\") AS at_us, failing, {inner} AS within "
+        "FROM changes WHERE change) "
+        "SELECT 0 AS part, f.host, f.check_id, f.object, count(c.within)::BIGINT AS n FROM f "
+        "LEFT JOIN (SELECT * FROM c WHERE within) c USING (host, check_id, object) GROUP BY ALL "
+        "UNION ALL SELECT 1, host, check_id, object, at_us FROM c WHERE failing "
+        "UNION ALL SELECT 1, host, check_id, object, at_us FROM f "
+        "ANTI JOIN c USING (host, check_id, object, at_us)"
+    ).df()  # fmt: skip
+    keys = rows[rows["part"] == 0]
+    rises = rows[rows["part"] == 1]
+    return (keys[["host", "check_id", "object"]].assign(flips=keys["n"].astype("int64")).reset_index(drop=True),
+            rises[["host", "check_id", "object"]].assign(at_us=rises["n"].astype("int64")).reset_index(drop=True))
 
 
 def _by_matrix(db: Any, keys: pa.Table, names: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:

@@ -54,18 +54,23 @@ def _write(store: Store, ms: MetricStore, day: int, repeat: bool) -> None:
     record_segments(store, run_id, ms.write(metrics))
 
 
-def _history(tmp_path: Path, repeat: bool) -> Iterator[tuple[Store, History]]:
+def _history(tmp_path: Path, repeat: bool, index: bool = True) -> Iterator[tuple[Store, History]]:
     with Store.open(f"sqlite:///{tmp_path / 'patrol.db'}") as store:
         ms = MetricStore(tmp_path / "metrics")
         MetricStore.bind(store, ms.root)
         for day in range(6):
             _write(store, ms, day, repeat)
-        yield store, load_history(store, None, START + timedelta(days=30))
+        if not index:  # no change index: the analytics scan the check rows
+            (ms.root / "index" / "chain.json").unlink()
+        h = load_history(store, None, START + timedelta(days=30))
+        assert h.indexed == index
+        yield store, h
 
 
-@pytest.fixture(params=[False, True], ids=["matrix", "sorted-lists"])
+@pytest.fixture(params=[(False, True), (False, False), (True, False)], ids=["index", "matrix", "sorted-lists"])
 def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[History]:
-    for _, h in _history(tmp_path, request.param):
+    repeat, index = request.param
+    for _, h in _history(tmp_path, repeat, index):
         yield h
 
 
