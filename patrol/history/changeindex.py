@@ -160,7 +160,8 @@ class ChangeIndex:
                 chain["runs"][run_id] = at.isoformat()
                 self._commit(chain, state, changes)
             except (_Stale, OSError, pa.ArrowException) as exc:
-                why = "it cannot take run " + run_id + " in order" if isinstance(exc, _Stale) else str(exc)
+                why = str(exc) if not isinstance(exc, _Stale) else "no index yet" if chain is None else (
+                    f"run {run_id} is not the latest observation of its keys, or is written again")  # fmt: skip
                 log.info("change index %s: replaying every run (%s)", self.root, why)
                 self._replay(replay)
 
@@ -190,7 +191,6 @@ class ChangeIndex:
         return merged.num_rows
 
     def _commit(self, chain: dict[str, Any], state: pa.Table, changes: pa.Table, merge: bool = False) -> None:
-        old = {chain.get("state", ""), *chain.get("changes", [])} - {""}
         token = secrets.token_hex(6)
         names = list(chain.get("changes", []))
         if merge or len(names) >= _MAX_CHANGE_FILES:
@@ -201,8 +201,9 @@ class ChangeIndex:
         chain |= {"state": f"state-{token}.parquet", "changes": names}
         _atomic(state.combine_chunks(), self.root / chain["state"])
         _write_chain(self.root, chain)  # the commit point
-        for name in old - {chain["state"], *names}:
-            (self.root / name).unlink(missing_ok=True)
+        for path in [*self.root.glob("state-*.parquet"), *self.root.glob("changes-*.parquet")]:
+            if path.name not in (chain["state"], *names):  # the files of earlier commits (under the lock)
+                path.unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

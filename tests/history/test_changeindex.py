@@ -101,6 +101,7 @@ def test_a_run_rewritten_without_the_index_falls_back_to_the_scan(tmp_path: Path
     record_segments(store, "r-empty", ms.write(empty))
     assert load_history(store, START + timedelta(days=RUNS - 2), None).indexed
     assert ms.rebuild_index() > 0  # what `patrol history rebuild` ends with
+    assert len(list(ms.index.root.glob("*.parquet"))) == 2  # one state, one (merged) changes file
     again = load_history(store, START + timedelta(days=10), START + timedelta(days=14))
     assert again.indexed
     assert _normal(_from_index(again)) == _normal(_scan(store, again))
