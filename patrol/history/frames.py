@@ -43,7 +43,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import DateTime, select, type_coerce
 
 from patrol.errors import StoreError
 from patrol.history.metricschema import SCHEMAS, naive_utc
@@ -204,9 +204,11 @@ def _tickets(store: Store, since: datetime | None, until: datetime | None) -> tu
     from patrol.store.schema_tickets import ticket_events, tickets
 
     k, e = tickets.c, ticket_events.c
-    tq = select(k.id, k.priority, k.state, k.host, k.check_id, k.clock_start, k.created_at, k.resolved_at,
+    raw = DateTime(timezone=True)  # the driver's values; _utc() makes them UTC-aware, vectorised
+    tq = select(k.id, k.priority, k.state, k.host, k.check_id, type_coerce(k.clock_start, raw),
+                type_coerce(k.created_at, raw), type_coerce(k.resolved_at, raw),
                 k.recurrence).where(k.klass == "defect")  # fmt: skip
-    eq = select(e.ticket_id, e.at, e.action).where(e.action.in_(["opened", "reopened", "resolved"]))
+    eq = select(e.ticket_id, type_coerce(e.at, raw), e.action).where(e.action.in_(["opened", "reopened", "resolved"]))
     if since is not None:
         eq = eq.where(e.at >= since)
     if until is not None:

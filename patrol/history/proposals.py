@@ -14,8 +14,9 @@ higher; recurrence / flapping / sprawl / sla: larger figures are higher). A recu
 checks an earlier rule already proposed, so a specific rule (NTP) wins over a catch-all one.
 
 Each call recomputes everything from the store; within a call, figures several rules use (SLA
-attainment, the rises of a window) are computed once, and the pass/fail transitions (a DuckDB
-scan of the check rows) run in a worker thread while the capacity rules fit their series.
+attainment, the rises of a window) are computed once, and the pass/fail transitions and each
+capacity metric's forecasts run in two worker threads (DuckDB and numpy release the GIL) while
+this thread applies the other rules.
 """
 
 from __future__ import annotations
@@ -136,9 +137,14 @@ def _make(rule: Rule, ctx: _Ctx, figures: dict[str, Any], assets: list[str], sco
                     assets, {k: v for k, v in figures.items() if k != "detail" or v}, score)  # fmt: skip
 
 
+def _forecasts(rule: Rule, ctx: _Ctx) -> list[Any]:
+    return forecast(ctx.store, rule.metric, ctx.since, rule.within_days, history=ctx.history)
+
+
 def _capacity(rule: Rule, ctx: _Ctx) -> list[Proposal]:
-    found = [f for f in forecast(ctx.store, rule.metric, ctx.since, rule.within_days, history=ctx.history)
-             if f.status in ("ok", "reached")]  # fmt: skip
+    pending = ctx.shared.get(("forecast", rule.metric, rule.within_days))  # started by propose()
+    forecasts = pending.result() if pending is not None else _forecasts(rule, ctx)
+    found = [f for f in forecasts if f.status in ("ok", "reached")]
     out = []
     for f in found:
         days = f.days or 0.0
@@ -224,8 +230,13 @@ def propose(store: Store, rules: list[Rule], contract: ServiceContract, since: d
     ctx = _Ctx(store, load_history(store, since, now), contract, since, now, lang)
     if ctx.history.empty:
         return []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="patrol-propose") as pool:
-        if any(rule.kind in ("recurrence", "flapping") for rule in rules):  # DuckDB scans the checks
-            pool.submit(transitions, ctx.history)  # while numpy fits the capacity series (h.once: one result)
-        found = [p for rule in rules for p in _KINDS[rule.kind](rule, ctx)]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="patrol-propose") as pool:
+        if any(rule.kind in ("recurrence", "flapping") for rule in rules):  # h.once: one result
+            pool.submit(transitions, ctx.history)
+        for rule in rules:  # numpy fits the capacity series while this thread runs the other rules
+            key = ("forecast", rule.metric, rule.within_days)
+            if rule.kind == "capacity" and key not in ctx.shared:
+                ctx.shared[key] = pool.submit(_forecasts, rule, ctx)
+        order = sorted(rules, key=lambda r: r.kind == "capacity")  # capacity last: its results come from the pool
+        found = [p for rule in order for p in _KINDS[rule.kind](rule, ctx)]
     return sorted(found, key=lambda p: (-p.priority.rank, -p.score, p.title))
