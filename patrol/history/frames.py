@@ -14,7 +14,7 @@ Frames (pandas) and views (DuckDB, restricted to the window's runs)::
     checks    run_id, at, host, domain, check_id, object, outcome                  view
     findings  run_id, at, host, domain, check_id, object, severity                 view
     resources run_id, at, host, kind, name, used, capacity, used_percent, unit    view
-    changes   host, check_id, object, at, failing, prev_at    view, when ``indexed`` (the change
+    changes   host, check_id, object, at, failing, change, prev_at    view, when ``indexed`` (the change
               index, :mod:`patrol.history.changeindex`, holds exactly the window's runs)
 
 **Threads**: a DuckDB connection refuses a call while another thread's call runs on it (and a
@@ -83,7 +83,6 @@ class History:
     @property
     def empty(self) -> bool:
         return self.runs.empty
-
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
