@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import browser as browser  # the fixture, for every test module
+
 ROOT = Path(__file__).resolve().parents[1]
 LAB_INVENTORY = ROOT / "inventory" / "lab"
 LAB_VAULT = LAB_INVENTORY / "vault-password.txt"

@@ -109,7 +109,7 @@ def _png(result: Trends, output: Path, lang: str) -> list[Path]:
     written = []
     if not result.frames["compliance"].empty:
         written.append(write_atomic(output.with_name(output.stem + "-compliance.png"),
-                                    compliance_chart(result.frames["compliance"], lang)))  # fmt: skip
+                                    compliance_chart(result.frames["compliance"], lang, result.by)))  # fmt: skip
     if not result.frames["opened_resolved"].empty:
         written.append(write_atomic(output.with_name(output.stem + "-tickets.png"),
                                     opened_resolved_chart(result.frames["opened_resolved"], lang)))  # fmt: skip

@@ -7,7 +7,12 @@
              title="Expand volume /vol/data on nas1: 85% in ~96 days at current growth",
              benefit="Avoids an outage when the volume fills (0.20 points per day)",
              timeline="within 48 days", assets=["nas1:/vol/data"],
-             evidence={"current": 65.8, "slope": 0.2, "days": 96.0, ...}, score=0.0104, chart=None)
+             evidence={"current": 65.8, "slope": 0.2, "days": 96.0, ...}, score=0.0104, breakdown={})
+
+``breakdown`` is the figure behind each proposal's evidence chart (label -> value; a capacity
+proposal's chart is its used-% series, read by :mod:`patrol.history.render`): devices per version
+(sprawl), recurrences per host (recurrence), resolve-clock attainment % per priority (sla),
+changes to fail per week of the key (flapping).
 
 Ranked by priority (critical first), then by the rule kind's urgency score (capacity: sooner is
 higher; recurrence / flapping / sprawl / sla: larger figures are higher). A recurrence rule skips
@@ -27,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 import yaml
@@ -45,12 +50,25 @@ from patrol.tickets.contract import ServiceContract
 __all__ = ["PROPOSAL_RULES", "Proposal", "Rule", "load_rules", "propose"]
 
 PROPOSAL_RULES = PROFILES_DIR / "proposals.yml"
+#: the ``{kind}`` figure of a capacity proposal: the resource kind, named in the proposal's language
+RESOURCE_KINDS = {
+    "zh": {"volume": "卷", "filesystem": "文件系統", "flash": "閃存", "lun": "LUN", "pool": "存儲池",
+           "memory": "記憶體", "swap": "交換空間", "interface": "介面", "bandwidth": "頻寬"},
+}  # fmt: skip
 
 
 class Text(BaseModel):
     model_config = ConfigDict(extra="forbid")
     en: str
     zh: str
+
+
+class Reached(BaseModel):
+    """A capacity rule's texts for a resource already at or over its threshold."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Text
+    timeline: Text | None = None
 
 
 class Rule(BaseModel):
@@ -61,6 +79,8 @@ class Rule(BaseModel):
     title: Text
     benefit: Text
     timeline: Text
+    #: capacity: the title (and timeline) when the resource is already at or over its threshold
+    reached: Reached | None = None
     metric: str = "storage"
     within_days: float = 180
     min_versions: int = 3
@@ -82,11 +102,12 @@ class Proposal:
     assets: list[str]
     evidence: dict[str, Any]
     score: float
-    chart: bytes | None = None
+    breakdown: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "priority": self.priority.value, "title": self.title, "benefit": self.benefit,
-                "timeline": self.timeline, "assets": self.assets, "evidence": self.evidence}  # fmt: skip
+                "timeline": self.timeline, "assets": self.assets, "evidence": self.evidence,
+                "breakdown": self.breakdown}  # fmt: skip
 
 
 def load_rules(path: str | Path | None = None) -> list[Rule]:
@@ -129,12 +150,16 @@ class _Ctx:
         return self.shared[key]
 
 
-def _make(rule: Rule, ctx: _Ctx, figures: dict[str, Any], assets: list[str], score: float) -> Proposal:
+def _make(rule: Rule, ctx: _Ctx, figures: dict[str, Any], assets: list[str], score: float,
+          breakdown: dict[str, float] | None = None, reached: Reached | None = None) -> Proposal:  # fmt: skip
     def text(t: Text) -> str:
         return (t.zh if ctx.lang == "zh" else t.en).format(**figures)
 
-    return Proposal(rule.id, rule.priority, text(rule.title), text(rule.benefit), text(rule.timeline),
-                    assets, {k: v for k, v in figures.items() if k != "detail" or v}, score)  # fmt: skip
+    title = reached.title if reached else rule.title
+    timeline = reached.timeline if reached and reached.timeline else rule.timeline
+    return Proposal(rule.id, rule.priority, text(title), text(rule.benefit), text(timeline),
+                    assets, {k: v for k, v in figures.items() if k != "detail" or v}, score,
+                    breakdown or {})  # fmt: skip
 
 
 def _forecasts(rule: Rule, ctx: _Ctx) -> list[Any]:
@@ -148,10 +173,12 @@ def _capacity(rule: Rule, ctx: _Ctx) -> list[Proposal]:
     out = []
     for f in found:
         days = f.days or 0.0
-        figures = {"host": f.host, "name": f.name, "kind": f.kind, "threshold": f.threshold, "days": days,
+        kind = RESOURCE_KINDS.get(ctx.lang, {}).get(f.kind, f.kind)
+        figures = {"host": f.host, "name": f.name, "kind": kind, "threshold": f.threshold, "days": days,
                    "days_low": f.days_low, "days_high": f.days_high, "current": f.current,
                    "slope": f.slope_per_day or 0.0, "half": max(days / 2, 1)}  # fmt: skip
-        out.append(_make(rule, ctx, figures, [f"{f.host}:{f.name}"], 1 / (1 + days)))
+        reached = rule.reached if f.status == "reached" else None
+        out.append(_make(rule, ctx, figures, [f"{f.host}:{f.name}"], 1 / (1 + days), reached=reached))
     return out
 
 
@@ -165,7 +192,7 @@ def _sprawl(rule: Rule, ctx: _Ctx) -> list[Proposal]:
     for r in _rows(frame):
         if r["versions"] >= rule.min_versions:
             figures = {"platform": r["platform"], "versions": r["versions"], "hosts": r["hosts"], "detail": r["detail"]}
-            out.append(_make(rule, ctx, figures, [str(r["platform"])], float(r["versions"])))
+            out.append(_make(rule, ctx, figures, [str(r["platform"])], float(r["versions"]), dict(r["detail"])))
     return out
 
 
@@ -191,7 +218,8 @@ def _recurrence(rule: Rule, ctx: _Ctx) -> list[Proposal]:
         ctx.proposed_checks.add(str(check))
         hosts = sorted(g["host"].unique())
         figures = {"check": check, "recurrences": count, "hosts": len(hosts), "days": rule.window_days}
-        out.append(_make(rule, ctx, figures, hosts, float(count)))
+        per_host = g.groupby("host")["rises"].sum().sort_values(ascending=False, kind="stable")
+        out.append(_make(rule, ctx, figures, hosts, float(count), {str(h): int(n) for h, n in per_host.items()}))
     return out
 
 
@@ -202,18 +230,43 @@ def _sla(rule: Rule, ctx: _Ctx) -> list[Proposal]:
     if not closed or row["attainment_percent"] is None or row["attainment_percent"] >= rule.max_attainment:
         return []
     figures = {"priority": row["priority"], "missed": int(row["missed"]), "closed": closed,
-               "attainment": row["attainment_percent"]}  # fmt: skip
-    return [_make(rule, ctx, figures, [], float(row["missed"]))]
+               "attainment": row["attainment_percent"], "target": rule.max_attainment}  # fmt: skip
+    per_priority = {str(r["priority"]): float(r["attainment_percent"]) for r in _rows(frame)
+                    if r["attainment_percent"] is not None and not pd.isna(r["attainment_percent"])}  # fmt: skip
+    return [_make(rule, ctx, figures, [], float(row["missed"]), per_priority)]
+
+
+def _weekly_rises(history: History, keys: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, float]]:
+    """Per (host, check, object) of ``keys``: how often it went to fail, per ISO week (weeks between
+    its first and last such change included with 0)."""
+    if keys.empty:
+        return {}
+    names = ["host", "check_id", "object"]
+    rises = transitions(history)[1].merge(keys[names].drop_duplicates(), on=names)
+    rises = rises.assign(week=pd.to_datetime(rises["at_us"], unit="us").dt.to_period("W-SUN"))
+    counts = rises.groupby([*names, "week"], observed=True).size()
+    out: dict[tuple[str, str, str], dict[str, float]] = {}
+    for key, per_week in counts.groupby(level=[0, 1, 2], observed=True):
+        weeks = per_week.droplevel([0, 1, 2])
+        span = pd.period_range(weeks.index.min(), weeks.index.max(), freq="W-SUN")
+        full = weeks.reindex(span, fill_value=0)
+        host, check, obj = (str(k) for k in cast(tuple[Any, ...], key))
+        starts = span.start_time.strftime("%Y-%m-%d")
+        out[(host, check, obj)] = dict(zip(starts, full.astype(int).tolist(), strict=True))
+    return out
 
 
 def _flapping(rule: Rule, ctx: _Ctx) -> list[Proposal]:
+    flapping_keys = flapping(ctx.history, rule.min_flips)
+    flapping_keys = flapping_keys[~flapping_keys["check_id"].isin(ctx.proposed_checks)]  # proposed as recurrences
+    weekly = _weekly_rises(ctx.history, flapping_keys)
     out = []
-    for r in _rows(flapping(ctx.history, rule.min_flips)):
-        if r["check_id"] in ctx.proposed_checks:  # already proposed as a recurrence
-            continue
-        figures = {"host": r["host"], "check": r["check_id"], "object": r["object"], "flips": int(r["flips"])}
+    for r in _rows(flapping_keys):
         asset = f"{r['host']}:{r['object']}" if r["object"] else str(r["host"])
-        out.append(_make(rule, ctx, figures, [asset], float(r["flips"])))
+        figures = {"host": r["host"], "check": r["check_id"], "object": r["object"], "asset": asset,
+                   "flips": int(r["flips"])}  # fmt: skip
+        breakdown = weekly.get((str(r["host"]), str(r["check_id"]), str(r["object"])), {})
+        out.append(_make(rule, ctx, figures, [asset], float(r["flips"]), breakdown))
     return out
 
 

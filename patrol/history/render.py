@@ -1,10 +1,11 @@
 """Proposals as Markdown, a self-contained HTML page (charts inline as PNG data URIs) or Word.
 
 ``render_proposals(proposals, fmt, lang, charts)``: ``fmt`` is ``md``, ``html`` or ``docx``
-(bytes); ``charts`` maps a proposal's index to PNG bytes (evidence charts), e.g. the capacity
-series with its threshold. ``write_proposals(store, proposals, rules, since, fmt, lang, path)``
-computes the charts and writes the file; Markdown gets them as PNG files next to it
-(``proposals-proposal-1.png``) linked relatively, or a comment when rendered without a file.
+(bytes); ``charts`` maps a proposal's index to PNG bytes (evidence charts): a capacity proposal's
+used-% series with its threshold, the others' ``breakdown`` as bars (:func:`evidence_chart`).
+``write_proposals(store, proposals, rules, since, fmt, lang, path)`` computes the charts and
+writes the file; Markdown gets them as PNG files next to it (``proposals-proposal-1.png``) linked
+relatively, or a comment when rendered without a file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from patrol.history.charts import data_uri, line_chart
+from patrol.history.charts import bar_chart, data_uri, line_chart
 from patrol.history.forecast import Forecast, metric_series
 from patrol.history.proposals import Proposal, Rule
 from patrol.report.atomic import write_atomic
@@ -26,7 +27,8 @@ from patrol.report.labels import labels
 from patrol.report.markdown import NO_CHART_NOTE, chart_file
 from patrol.store import Store
 
-__all__ = ["FORMATS", "PROPOSAL_LABELS", "capacity_chart", "proposal_charts", "render_proposals", "write_proposals"]
+__all__ = ["EVIDENCE_CHARTS", "FORMATS", "PROPOSAL_LABELS", "capacity_chart", "evidence_chart", "proposal_charts",
+           "render_proposals", "write_proposals"]  # fmt: skip
 
 #: File formats of ``patrol propose --format``.
 FORMATS = ("md", "html", "docx")
@@ -36,11 +38,11 @@ PROPOSAL_LABELS = {
            "benefit": "Expected benefit",
            "timeline": "Timeline", "assets": "Affected assets", "evidence": "Evidence", "none": "No proposal: "
            "the history shows nothing the rules flag (or there is no data in the period).",
-           "used": "Used (%)", "date": "Date", "threshold": "threshold"},
+           "used": "Used (%)", "date": "Date", "threshold": "threshold", "target": "target"},
     "zh": {"title": "改進建議", "priority": "優先級", "proposal": "建議", "benefit": "預期效益", "timeline": "建議時程",
            "assets": "涉及資產", "evidence": "依據",
            "none": "沒有建議：歷史數據中沒有規則標記的問題（或期間內沒有數據）。",
-           "used": "使用率 (%)", "date": "日期", "threshold": "門檻"},
+           "used": "使用率 (%)", "date": "日期", "threshold": "門檻", "target": "目標"},
 }  # fmt: skip
 
 
@@ -54,6 +56,39 @@ def capacity_chart(series: pd.DataFrame, f: Forecast, lang: str) -> bytes:
         ax.set_ylim(0, 100)
 
     return line_chart({f"{f.host}:{f.name}": s}, f"{f.host} {f.name}", L["date"], L["used"], extra=threshold)
+
+
+#: per rule kind: the evidence chart's title (placeholders: the proposal's evidence), x and y labels
+EVIDENCE_CHARTS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "en": {"sprawl": ("{platform}: devices per version", "Version", "Devices"),
+           "recurrence": ("{check}: recurrences per host", "Host", "Recurrences"),
+           "sla": ("Resolve-clock attainment per priority", "Priority", "Attainment (%)"),
+           "flapping": ("{host} {check}: changes to fail per week", "Week of", "Changes to fail")},
+    "zh": {"sprawl": ("{platform}：各版本設備數", "版本", "設備數"),
+           "recurrence": ("{check}：各設備復發次數", "設備", "復發次數"),
+           "sla": ("各優先級解決時限達成率", "優先級", "達成率 (%)"),
+           "flapping": ("{host} {check}：每週轉為失敗次數", "週起始日", "轉為失敗次數")},
+}  # fmt: skip
+
+
+def evidence_chart(p: Proposal, kind: str, lang: str) -> bytes | None:
+    """Bars of the proposal's ``breakdown`` (rule kind ``sprawl``, ``recurrence``, ``sla`` or
+    ``flapping``), titled and labelled in ``lang``; None without a breakdown."""
+    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
+    charts = EVIDENCE_CHARTS.get(lang, EVIDENCE_CHARTS["en"])
+    if not p.breakdown or kind not in charts:
+        return None
+    title, xlabel, ylabel = charts[kind]
+    values = {S.get(k, k): v for k, v in p.breakdown.items()} if kind == "sla" else p.breakdown
+    target = p.evidence.get("target") if kind == "sla" else None
+
+    def target_line(ax: Any) -> None:
+        ax.set_ylim(0, 105)
+        ax.axhline(target, color="#b3261e", linestyle="--", label=f"{L['target']} {target:g}%")
+        ax.legend(loc="best", fontsize=8)
+
+    return bar_chart(values, title.format(**p.evidence), xlabel, ylabel, unit="%" if kind == "sla" else "",
+                     extra=target_line if target is not None else None)  # fmt: skip
 
 
 def _evidence(p: Proposal) -> str:
@@ -156,13 +191,18 @@ def write_proposals(store: Store, proposals: Sequence[Proposal], rules: Sequence
 
 def proposal_charts(store: Store, proposals: Sequence[Proposal], rules: Sequence[Rule], since: datetime | None,
                     lang: str) -> dict[int, bytes]:  # fmt: skip
-    """Evidence charts: the used-% series of every capacity proposal, with its threshold."""
+    """Evidence charts: the used-% series of every capacity proposal with its threshold, the
+    breakdown of every other proposal as bars (a proposal of a rule not in ``rules`` has none)."""
     metric_of = {r.id: r.metric for r in rules if r.kind == "capacity"}
+    kind_of = {r.id: r.kind for r in rules}
     charts: dict[int, bytes] = {}
     series: dict[str, pd.DataFrame] = {}
     for i, p in enumerate(proposals):
         metric = metric_of.get(p.rule)
         if metric is None:
+            bars = evidence_chart(p, kind_of.get(p.rule, ""), lang)
+            if bars is not None:
+                charts[i] = bars
             continue
         frame = series.setdefault(metric, metric_series(store, metric, since))
         ev = p.evidence

@@ -189,5 +189,5 @@ def default_lang() -> str:
 
 
 def domain_label(domain: str, lang: str) -> str:
-    """The domain's name (``host`` is labelled ``host_domain``)."""
-    return labels(lang)["host_domain" if domain == "host" else domain]
+    """The domain's name (``host`` is labelled ``host_domain``); an unknown domain keeps its own."""
+    return labels(lang).get("host_domain" if domain == "host" else domain, domain)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from patrol.store import Store
-from tests.conftest import PatrolCLI, Result
-from tests.report.test_report import CHROMIUM, _chromium
+from tests.browser import artifacts, open_report
+from tests.conftest import ROOT, PatrolCLI, Result
 
 from .incli import patrol
 from .synth import EXPECTED_DAYS_TO_85, NTP_DRIFTERS, build_history
@@ -87,18 +87,32 @@ def test_trends_png_charts(cli: PatrolCLI, tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (apt-get install chromium)")
-def test_proposals_html_with_charts_in_a_browser(cli: PatrolCLI, tmp_path: Path) -> None:
+def test_proposals_html_with_charts_in_a_browser(cli: PatrolCLI, browser: Any, tmp_path: Path) -> None:
     page = tmp_path / "proposals.html"
     result = cli("propose", "--since", "180d", "--format", "html", "--lang", "zh", "-o", str(page))
     assert result.code == 0, result.output
-    dom = _chromium(["--dump-dom", page.as_uri()], tmp_path / "chrome").stdout
-    assert "改進建議" in dom and "擴容 nas1" in dom and "徹查 NTP 偏差根因" in dom
-    assert dom.count('class="chart"') >= 1 and "data:image/png;base64," in dom
-    shot = Path(os.environ.get("PATROL_TEST_ARTIFACTS") or tmp_path) / "proposals-zh.png"
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    _chromium(["--window-size=1000,1400", f"--screenshot={shot}", page.as_uri()], tmp_path / "chrome")
-    assert shot.stat().st_size > 20_000
+    tab = open_report(browser, page, artifacts(tmp_path) / "proposals-zh.png", charts=5)
+    text = tab.page.inner_text("body")
+    assert "改進建議" in text and "擴容 nas1" in text and "徹查 NTP 偏差根因" in text
+    shown = tab.page.locator("section.proposal")
+    assert shown.count() == 5 and tab.page.locator("section.proposal img.chart").count() == 5  # each its evidence
+
+
+def test_every_proposal_carries_the_figures_of_its_chart(cli: PatrolCLI, tmp_path: Path) -> None:
+    found = {p["rule"]: p for p in _json(cli, "propose", "--since", "180d", "--format", "json", "--lang", "en")}
+    assert found["recurrence.ntp"]["breakdown"] == dict.fromkeys(NTP_DRIFTERS, 6)  # every 5th day of 30
+    assert sorted(found["firmware.sprawl"]["breakdown"].values()) == [2, 2, 2, 2]
+    assert found["sla.urgent"]["breakdown"]["urgent"] == found["sla.urgent"]["evidence"]["attainment"]
+    rules = tmp_path / "flapping.yml"  # a team's own rule file: only the flapping rule
+    shipped = yaml.safe_load((ROOT / "inspect" / "proposals.yml").read_text(encoding="utf-8"))
+    rules.write_text(yaml.safe_dump({"rules": [r for r in shipped["rules"] if r["kind"] == "flapping"]}))
+    flaps = _json(cli, "propose", "--since", "180d", "--format", "json", "--rules", str(rules))
+    assert {p["evidence"]["host"] for p in flaps} == set(NTP_DRIFTERS)
+    for p in flaps:  # passing at first: the changes to fail per week add up to half the changes, rounded up
+        assert sum(p["breakdown"].values()) == (p["evidence"]["flips"] + 1) // 2 and len(p["breakdown"]) >= 4
+    md = tmp_path / "flapping.md"
+    assert cli("propose", "--since", "180d", "--format", "md", "--rules", str(rules), "-o", str(md)).code == 0
+    assert len(list(tmp_path.glob("flapping-proposal-*.png"))) == len(flaps) == md.read_text().count("![")
 
 
 def test_empty_history_says_no_data(tmp_path: Path) -> None:

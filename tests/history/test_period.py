@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +15,7 @@ from patrol.history.processor import HistoryProcessor
 from patrol.models import RunStatus
 from patrol.store import Store
 from patrol.tickets import load_contract
+from tests.browser import artifacts, open_report
 from tests.conftest import PatrolCLI
 from tests.report.conftest import LAB_FIXTURES, lab_case
 from tests.report.ingest import ingest
@@ -50,6 +52,8 @@ def test_monthly_report_in_three_formats(home: Path, tmp_path: Path) -> None:
     assert "# Monthly service report 2026-10" in text and "- Inspection runs: 20" in text
     assert "- Average coverage: 75.0%" in text  # branch-sw9 is never reachable: 3 of 4
     assert "| Network devices |" in text and "![compliance](" in text
+    reached = next(line for line in text.splitlines() if "Expand volume /vol/data on nas1" in line)
+    assert "over its 85% threshold | now: it is already over the threshold |" in reached  # not "85% in ~0 days"
     chart = text.split("![compliance](", 1)[1].split(")", 1)[0]  # inline (data:) or a PNG next to the file
     assert chart.startswith("data:image/png;base64,") or (md.parent / chart).read_bytes()[:4] == b"\x89PNG"
     xlsx = tmp_path / "m.xlsx"
@@ -61,6 +65,14 @@ def test_monthly_report_in_three_formats(home: Path, tmp_path: Path) -> None:
     page = tmp_path / "m.html"
     assert patrol(home, "report", "--period", "2026-10", "--format", "html", "-o", str(page)).code == 0
     assert page.read_text(encoding="utf-8").count('class="chart"') >= 1
+
+
+@pytest.mark.browser
+def test_monthly_html_in_chinese_in_a_browser(home: Path, browser: Any, tmp_path: Path) -> None:
+    page = tmp_path / "month.html"
+    assert patrol(home, "report", "--period", "2026-10", "--format", "html", "--lang", "zh", "-o", str(page)).code == 0
+    tab = open_report(browser, page, artifacts(tmp_path) / "monthly-zh.png")
+    assert "月度服務報告 2026-10" in tab.page.inner_text("body")
 
 
 def test_month_without_runs_says_no_data(home: Path, tmp_path: Path) -> None:

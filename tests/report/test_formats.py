@@ -8,11 +8,11 @@ data volume emptied (its ticket resolves) and core-sw1's config changed (drift).
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -23,11 +23,11 @@ from patrol.drift.processor import DriftProcessor
 from patrol.models import Resource
 from patrol.paths import PROFILES_DIR
 from patrol.store import Store
+from tests.browser import artifacts, open_report
 from tests.conftest import PatrolCLI
 
 from .conftest import LAB_FIXTURES, LAB_NOW, lab_case
 from .ingest import Case, ingest
-from .test_report import CHROMIUM, _chromium
 
 RUN1, RUN2 = "20261125-020000-aaaa", "20261126-020000-bbbb"
 
@@ -174,18 +174,12 @@ def test_unknown_format_and_run_are_clear_errors(home: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (apt-get install chromium)")
-def test_html_in_chinese_shows_tickets_and_drift_in_a_browser(home: Path, tmp_path: Path) -> None:
+def test_html_in_chinese_shows_tickets_and_drift_in_a_browser(home: Path, browser: Any, tmp_path: Path) -> None:
     cli = PatrolCLI(home)
     page = tmp_path / "r.html"
     assert cli("report", RUN2, "--format", "html", "--lang", "zh", "-o", str(page)).code == 0
-    dom = _chromium(["--dump-dom", page.as_uri()], tmp_path / "chrome").stdout
-    assert "配置偏離摘要" in dom and "本次巡檢變動的工單" in dom
-    tickets = dom.split('id="tickets"')[1].split("</table>")[0]
-    assert 'class="ticket-resolved"' in tickets and "nas1" in tickets and "已解決" in tickets
-    assert "core-sw1" in dom.split('id="drift"')[1].split("</table>")[0]
-    shot = Path(os.environ.get("PATROL_TEST_ARTIFACTS") or tmp_path)  # CI keeps the screenshot there
-    shot.mkdir(parents=True, exist_ok=True)
-    png = shot / "report-zh.png"
-    _chromium(["--window-size=1200,1600", f"--screenshot={png}", page.as_uri()], tmp_path / "chrome")
-    assert png.stat().st_size > 20_000
+    tab = open_report(browser, page, artifacts(tmp_path) / "report-zh.png")
+    assert "配置偏離摘要" in tab.page.inner_text("body") and "本次巡檢變動的工單" in tab.page.inner_text("body")
+    resolved = tab.page.locator("#tickets tr.ticket-resolved")
+    assert resolved.count() >= 1 and "nas1" in resolved.first.inner_text() and "已解決" in resolved.first.inner_text()
+    assert "core-sw1" in tab.page.inner_text("#drift")

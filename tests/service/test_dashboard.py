@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,16 +10,11 @@ import pytest
 
 from patrol.service.tokens import add_token
 from patrol.store import Store
+from tests.browser import Page as BrowserPage
 from tests.conftest import LAB_INVENTORY, LAB_VAULT, PatrolCLI
 from tests.service.conftest import Server, start_server
 
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium")
-pytestmark = [
-    pytest.mark.usefixtures("lab"),
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.usefixtures("lab"), pytest.mark.browser]
 
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script> fan noise"
 SERVICE = "sla:\n  critical: {respond: 1s, resolve: 1h}\n  normal: {respond: 1h, resolve: 12h}\n"
@@ -46,24 +40,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PatrolCLI, 
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
-
-
-class Page:
-    """A browser page that records console errors, page errors and dialogs (an alert = XSS)."""
-
-    def __init__(self, browser: Any) -> None:
-        self.context = browser.new_context()
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
-        self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
-        self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+class Page(BrowserPage):
+    """A recording browser page that can log in to the dashboard."""
 
     def login(self, server: Server, token: str) -> None:
         self.page.goto(server.url + "/ui/tickets")
