@@ -203,9 +203,13 @@ def forecast(obj: Context, metric: str, horizon: str, since: str, threshold: flo
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write md/html/docx here.")
 @click.option("--rules", type=click.Path(dir_okay=False, path_type=Path),
               help="Proposal rules [default: inspect/proposals.yml].")  # fmt: skip
+@click.option("--top", type=click.IntRange(min=0), default=None,
+              help="Show the N highest-ranked proposals, 0 = all [default: 50 in the table and documents "
+                   "(the rest are counted), all in json].")  # fmt: skip
 @_LANG
 @click.pass_obj
-def propose(obj: Context, since: str, fmt: str, output: Path | None, rules: Path | None, lang: str) -> None:
+def propose(obj: Context, since: str, fmt: str, output: Path | None, rules: Path | None, top: int | None,
+            lang: str) -> None:  # fmt: skip
     """Ranked improvement proposals with evidence, affected assets, priority and timeline."""
     from patrol.history.proposals import load_rules
     from patrol.history.proposals import propose as compute
@@ -217,28 +221,37 @@ def propose(obj: Context, since: str, fmt: str, output: Path | None, rules: Path
         rule_list = load_rules(rules)
         found = compute(_store(obj), rule_list, load_contract(), start, now, lang)
         if fmt == "json":
-            _json([p.to_dict() for p in found])
+            _json([p.to_dict() for p in (found[:top] if top else found)])
             return
         if fmt in ("md", "html", "docx"):
-            from patrol.history.render import write_proposals  # matplotlib: only for documents
+            from patrol.history.render import DOCUMENT_TOP, write_proposals  # matplotlib: only for documents
 
             path = output or obj.settings.home / "proposals" / f"proposals.{fmt}"
-            out.print(str(write_proposals(obj.store, found, rule_list, start, fmt, lang, path)[0]))
+            limit = DOCUMENT_TOP if top is None else top
+            out.print(str(write_proposals(obj.store, found, rule_list, start, fmt, lang, path, limit)[0]))
             return
-    _print_proposals(found, since)
+    _print_proposals(found, since, TABLE_TOP if top is None else top)
 
 
-def _print_proposals(found: list[Any], since: str) -> None:
+#: rows of the ``patrol propose`` table unless ``--top`` says otherwise
+TABLE_TOP = 50
+
+
+def _print_proposals(found: list[Any], since: str, top: int) -> None:
     if not found:
         out.print(f"no proposal: nothing in the history since {since} matches a rule (or there is no data)")
         return
     table = Table(title="improvement proposals, ranked", title_justify="left")
     for column in ("#", "priority", "proposal", "assets", "timeline"):
         table.add_column(column, overflow="fold")
-    for i, p in enumerate(found, 1):
+    shown = found[:top] if top else found
+    for i, p in enumerate(shown, 1):
         assets = ", ".join(p.assets[:5]) + (" …" if len(p.assets) > 5 else "")
         table.add_row(str(i), p.priority.value, p.title, assets, p.timeline)
     out.print(table)
+    if len(found) > len(shown):
+        more = len(found) - len(shown)
+        out.print(f"{more} more proposals rank below these (--top 0 shows all, --format json lists them)")
 
 
 COMMANDS.extend([forecast, propose])

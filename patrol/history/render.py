@@ -27,22 +27,27 @@ from patrol.report.labels import labels
 from patrol.report.markdown import NO_CHART_NOTE, chart_file
 from patrol.store import Store
 
-__all__ = ["EVIDENCE_CHARTS", "FORMATS", "PROPOSAL_LABELS", "capacity_chart", "evidence_chart", "proposal_charts",
-           "render_proposals", "write_proposals"]  # fmt: skip
+__all__ = ["DOCUMENT_TOP", "EVIDENCE_CHARTS", "FORMATS", "PROPOSAL_LABELS", "capacity_chart", "evidence_chart",
+           "proposal_charts", "render_proposals", "write_proposals"]  # fmt: skip
 
 #: File formats of ``patrol propose --format``.
 FORMATS = ("md", "html", "docx")
+#: proposals a document shows in full, with their charts (``patrol propose --top``); the rest are counted
+DOCUMENT_TOP = 50
 
 PROPOSAL_LABELS = {
     "en": {"title": "Improvement proposals", "priority": "Priority", "proposal": "Proposal",
            "benefit": "Expected benefit",
            "timeline": "Timeline", "assets": "Affected assets", "evidence": "Evidence", "none": "No proposal: "
            "the history shows nothing the rules flag (or there is no data in the period).",
-           "used": "Used (%)", "date": "Date", "threshold": "threshold", "target": "target"},
+           "used": "Used (%)", "date": "Date", "threshold": "threshold", "target": "target",
+           "more": "{n} more proposals rank below these: `patrol propose --format json` lists them all "
+           "(or `--top 0`)."},
     "zh": {"title": "改進建議", "priority": "優先級", "proposal": "建議", "benefit": "預期效益", "timeline": "建議時程",
            "assets": "涉及資產", "evidence": "依據",
            "none": "沒有建議：歷史數據中沒有規則標記的問題（或期間內沒有數據）。",
-           "used": "使用率 (%)", "date": "日期", "threshold": "門檻", "target": "目標"},
+           "used": "使用率 (%)", "date": "日期", "threshold": "門檻", "target": "目標",
+           "more": "另有 {n} 項排名較後的建議未列出：`patrol propose --format json` 可列出全部（或使用 `--top 0`）。"},
 }  # fmt: skip
 
 
@@ -102,8 +107,13 @@ def _facts(p: Proposal, lang: str) -> list[str]:
             f"{L['evidence']}: {_evidence(p)}"]  # fmt: skip
 
 
+def _more(lang: str, more: int) -> list[str]:
+    """The closing note of a document that leaves ``more`` lower-ranked proposals out."""
+    return [PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])["more"].format(n=more)] if more else []
+
+
 def _markdown(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes],
-              chart_links: dict[int, str] | None) -> str:  # fmt: skip
+              chart_links: dict[int, str] | None, more: int) -> str:  # fmt: skip
     L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
     lines = [f"# {L['title']}", ""]
     if not proposals:
@@ -114,10 +124,10 @@ def _markdown(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]
         lines += [f"## {i + 1}. {p.title}", "", *[f"- {fact}" for fact in _facts(p, lang)], ""]
         if chart_links and i in chart_links:
             lines += [f"![{p.title}]({quote(chart_links[i])})", ""]
-    return "\n".join(lines)
+    return "\n".join([*lines, *[f"{note}\n" for note in _more(lang, more)]])
 
 
-def _docx(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]) -> bytes:
+def _docx(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], more: int) -> bytes:
     from patrol.history.docx_render import WordDocument  # python-docx: only for Word output
 
     L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
@@ -130,10 +140,12 @@ def _docx(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]) ->
         doc.bullets(_facts(p, lang))
         if i in charts:
             doc.picture(charts[i])
+    for note in _more(lang, more):
+        doc.paragraph(note)
     return doc.to_bytes()
 
 
-def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]) -> str:
+def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], more: int) -> str:
     L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
     e = html.escape
     parts = [f'<!DOCTYPE html><html lang="{"zh-Hant" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
@@ -149,6 +161,7 @@ def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]) ->
             f"<p>{e(L['assets'])}: {e(', '.join(p.assets) or '—')}</p>"
             f'<p class="evidence">{e(L["evidence"])}: {e(_evidence(p))}</p>{chart}</section>'
         )
+    parts += [f'<p class="more">{e(note)}</p>' for note in _more(lang, more)]
     return "".join([*parts, "</body></html>\n"])
 
 
@@ -157,7 +170,7 @@ _CSS = (
     'body{font:14px/1.45 "Noto Sans","PatrolCJK","Noto Sans CJK TC",sans-serif;margin:24px;color:#1f2328}'
     ".proposal{border:1px solid #d0d7de;border-radius:6px;padding:4px 12px;margin:10px 0;break-inside:avoid}"
     ".sev{font-weight:700}.critical{color:#b3261e}.urgent{color:#d46b08}.normal{color:#1f6feb}"
-    ".chart{max-width:100%}.evidence{color:#57606a}@media print{@page{size:A4;margin:14mm}}"
+    ".chart{max-width:100%}.evidence,.more{color:#57606a}@media print{@page{size:A4;margin:14mm}}"
 )
 
 
@@ -167,18 +180,25 @@ def render_proposals(
     lang: str,
     charts: dict[int, bytes] | None = None,
     chart_links: dict[int, str] | None = None,
+    more: int = 0,
 ) -> str | bytes:
-    """``md`` or ``html`` text, or ``docx`` bytes, of the ranked proposals."""
+    """``md`` or ``html`` text, or ``docx`` bytes, of the ranked proposals; ``more``: how many
+    lower-ranked proposals were left out (the document ends saying so)."""
     if fmt == "docx":
-        return _docx(proposals, lang, charts or {})
-    return (
-        _html(proposals, lang, charts or {}) if fmt == "html" else _markdown(proposals, lang, charts or {}, chart_links)
-    )
+        return _docx(proposals, lang, charts or {}, more)
+    if fmt == "html":
+        return _html(proposals, lang, charts or {}, more)
+    return _markdown(proposals, lang, charts or {}, chart_links, more)
 
 
 def write_proposals(store: Store, proposals: Sequence[Proposal], rules: Sequence[Rule], since: datetime | None,
-                    fmt: str, lang: str, path: Path) -> list[Path]:  # fmt: skip
-    """Compute the evidence charts and write ``fmt`` to ``path``; the files written, the document first."""
+                    fmt: str, lang: str, path: Path, top: int = DOCUMENT_TOP) -> list[Path]:  # fmt: skip
+    """Compute the evidence charts and write ``fmt`` to ``path``; the files written, the document first.
+
+    ``top``: the document shows the first ``top`` proposals (0: all) and counts the others; a chart
+    is a few tenths of a second, and a fleet's thousand capacity proposals make no document to read."""
+    shown = list(proposals[:top]) if top else list(proposals)
+    more, proposals = len(proposals) - len(shown), shown
     charts = proposal_charts(store, proposals, rules, since, lang)
     files = (
         {i: write_atomic(chart_file(path, f"proposal-{i + 1}"), png) for i, png in charts.items()}
@@ -186,7 +206,10 @@ def write_proposals(store: Store, proposals: Sequence[Proposal], rules: Sequence
         else {}
     )
     links = {i: p.name for i, p in files.items()} if fmt == "md" else None
-    return [write_atomic(path, render_proposals(proposals, fmt, lang, charts, links)), *files.values()]
+    return [write_atomic(path, render_proposals(proposals, fmt, lang, charts, links, more)), *files.values()]
+
+
+_NO_SERIES = pd.DataFrame({"at": pd.Series(dtype="datetime64[us, UTC]"), "used_percent": pd.Series(dtype=float)})
 
 
 def proposal_charts(store: Store, proposals: Sequence[Proposal], rules: Sequence[Rule], since: datetime | None,
@@ -196,7 +219,7 @@ def proposal_charts(store: Store, proposals: Sequence[Proposal], rules: Sequence
     metric_of = {r.id: r.metric for r in rules if r.kind == "capacity"}
     kind_of = {r.id: r.kind for r in rules}
     charts: dict[int, bytes] = {}
-    series: dict[str, pd.DataFrame] = {}
+    series: dict[str, dict[tuple[str, str], pd.DataFrame]] = {}
     for i, p in enumerate(proposals):
         metric = metric_of.get(p.rule)
         if metric is None:
@@ -204,9 +227,11 @@ def proposal_charts(store: Store, proposals: Sequence[Proposal], rules: Sequence
             if bars is not None:
                 charts[i] = bars
             continue
-        frame = series.setdefault(metric, metric_series(store, metric, since))
+        if metric not in series:
+            frame = metric_series(store, metric, since)
+            series[metric] = {(str(h), str(n)): g for (h, n), g in frame.groupby(["host", "name"], observed=True)}
         ev = p.evidence
-        mine = frame[(frame["host"] == ev["host"]) & (frame["name"] == ev["name"])]
+        mine = series[metric].get((str(ev["host"]), str(ev["name"])), _NO_SERIES)
         f = Forecast(ev["host"], ev["kind"], ev["name"], ev["threshold"], len(mine))
         charts[i] = capacity_chart(mine, f, lang)
     return charts

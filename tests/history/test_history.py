@@ -115,6 +115,19 @@ def test_every_proposal_carries_the_figures_of_its_chart(cli: PatrolCLI, tmp_pat
     assert len(list(tmp_path.glob("flapping-proposal-*.png"))) == len(flaps) == md.read_text().count("![")
 
 
+def test_top_keeps_documents_readable_and_counts_the_rest(cli: PatrolCLI, tmp_path: Path) -> None:
+    md = tmp_path / "top.md"
+    assert cli("propose", "--since", "180d", "--format", "md", "--lang", "en", "--top", "2", "-o", str(md)).code == 0
+    text = md.read_text(encoding="utf-8")
+    assert text.count("\n## ") == 2 and "3 more proposals rank below these" in text
+    assert len(list(tmp_path.glob("top-proposal-*.png"))) == 2  # charts only for what is shown
+    assert len(_json(cli, "propose", "--since", "180d", "--format", "json", "--top", "1")) == 1
+    table = cli("propose", "--since", "180d", "--top", "3")
+    assert table.code == 0 and "2 more proposals rank below these" in table.stdout
+    bad = cli("propose", "--top", "-1")
+    assert bad.code == 2 and "--top" in bad.output
+
+
 def test_empty_history_says_no_data(tmp_path: Path) -> None:
     home = tmp_path / "home"
 
