@@ -1,6 +1,6 @@
 """Headless Debian ``chromium`` driven by Playwright, for the dashboard and the HTML files patrol writes.
 
-``browser`` is a module-scoped fixture (``from tests.browser import browser`` in a test module);
+``browser`` is a module-scoped fixture (tests/conftest.py offers it to every test module);
 :class:`Page` records console errors, page errors and dialogs (an alert would be injected script);
 :func:`open_report` opens a written report file and checks what every HTML report must do.
 """
@@ -18,8 +18,8 @@ import pytest
 
 CHROMIUM = shutil.which("chromium")
 NO_CHROMIUM = "Debian chromium not installed (apt-get install chromium)"
-#: A4 at 96 px/in is 794 px wide; the report's print margins are 12 mm a side (style.css.j2)
-A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)
+#: A4 at 96 px/in is 794 px wide; the widest print margins of patrol's documents are 14 mm a side
+A4_CONTENT_PX = round((210 - 2 * 14) / 25.4 * 96)
 
 
 def artifacts(tmp_path: Path) -> Path:

@@ -58,8 +58,12 @@ def _switch(case: Case, index: int, day: int) -> Case:
 
 
 def build_history(store: Store, end: datetime | None = None) -> datetime:
-    """Ingest DAYS daily runs ending at ``end`` (default: today 02:00 UTC); returns the last run's time."""
-    end = end or datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)
+    """Ingest DAYS daily runs ending at ``end`` (default: the last 02:00 UTC that has passed, so the
+    newest run is never in the future of the commands' ``now``); returns the last run's time."""
+    if end is None:
+        now = datetime.now(UTC)
+        end = now.replace(hour=2, minute=0, second=0, microsecond=0)
+        end -= timedelta(days=1) if end > now else timedelta(0)
     profiles = load_profiles([PROFILES_DIR])
     nas = lab_case(LAB_FIXTURES / "nas1.json")
     switch = lab_case(LAB_FIXTURES / "core-sw2.json")

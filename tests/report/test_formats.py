@@ -179,7 +179,8 @@ def test_html_in_chinese_shows_tickets_and_drift_in_a_browser(home: Path, browse
     page = tmp_path / "r.html"
     assert cli("report", RUN2, "--format", "html", "--lang", "zh", "-o", str(page)).code == 0
     tab = open_report(browser, page, artifacts(tmp_path) / "report-zh.png")
-    assert "配置偏離摘要" in tab.page.inner_text("body") and "本次巡檢變動的工單" in tab.page.inner_text("body")
+    text = tab.page.inner_text("body")
+    assert "配置偏離摘要" in text and "本次巡檢變動的工單" in text
     resolved = tab.page.locator("#tickets tr.ticket-resolved")
     assert resolved.count() >= 1 and "nas1" in resolved.first.inner_text() and "已解決" in resolved.first.inner_text()
     assert "core-sw1" in tab.page.inner_text("#drift")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,11 +15,11 @@ from patrol.errors import ReportError
 from patrol.paths import TEMPLATES_DIR
 from patrol.report import build_report, render_html, render_json, write_atomic
 from patrol.store import Store
+from tests.browser import CHROMIUM, NO_CHROMIUM
 
 from .conftest import RUN_ID
 
 HOSTILE = "<script>alert('xss')</script><b>x</b>"
-CHROMIUM = shutil.which("chromium")
 
 
 def test_json_report_schema(lab_store: Store) -> None:
@@ -174,7 +173,7 @@ def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (apt-get install chromium)")
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 def test_html_in_real_browser_shows_hostile_text_as_text(lab_store: Store, tmp_path: Path) -> None:
     page = write_atomic(tmp_path / "report.html", render_html(build_report(lab_store, RUN_ID)))
     dom = _Dom()
