@@ -1,7 +1,17 @@
 """Settings, resolved in one place: argument -> environment variable -> config file -> default.
 
 The config file is ``$PATROL_CONFIG`` or ``./patrol.yml`` when present, a YAML mapping of the
-keys below (``db``, ``home``, ``forks`` …).
+keys below (``db``, ``home``, ``forks`` …) and a ``service:`` section for ``patrol serve``::
+
+    service:
+      inventory_roots: [/srv/patrol/inventory]   # API-created schedules may only name inventories here
+      profile_roots: [/srv/patrol/inspect]       # ... and profiles here (default: the bundled inspect/)
+      vault_password_file: /etc/patrol/vault-pass  # the server's vault secret (never sent over the API)
+      inventory_plugins: false                   # true: API schedules may use executable inventory
+                                                 # scripts and inventory plugin configs under the roots
+
+(environment: ``PATROL_INVENTORY_ROOTS`` / ``PATROL_PROFILE_ROOTS``, paths separated by ``:``;
+``PATROL_VAULT_PASSWORD_FILE``; ``PATROL_INVENTORY_PLUGINS``).
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from typing import Any, Generic, TypeVar
 import yaml
 
 from patrol.errors import ConfigError
+from patrol.paths import PROFILES_DIR
 
 __all__ = ["Settings", "load_settings"]
 
@@ -65,6 +76,10 @@ class Settings:
     connect_timeout: float = 10.0
     command_timeout: float = 30.0
     metrics_dir: Path = Path(".patrol/metrics")
+    inventory_roots: tuple[Path, ...] = ()
+    profile_roots: tuple[Path, ...] = (PROFILES_DIR,)
+    vault_password_file: Path | None = None
+    inventory_plugins: bool = False
 
     @property
     def runs_dir(self) -> Path:
@@ -77,6 +92,20 @@ class Settings:
 
 def _path(value: Any) -> Path:
     return Path(str(value)).expanduser()
+
+
+def _paths(value: Any) -> tuple[Path, ...]:
+    items = value.split(os.pathsep) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"expected a list of folders, got {value!r}")
+    return tuple(Path(str(v)).expanduser().resolve() for v in items if str(v).strip())
+
+
+def _flag(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return text in ("true", "1", "yes")
 
 
 def _db_url(value: Any) -> str:
@@ -92,7 +121,15 @@ PARAMETERS: dict[str, Parameter[Any]] = {
     "command_timeout": Parameter("command_timeout", "PATROL_COMMAND_TIMEOUT", _positive_float, lambda s: 30.0),
     # the metric history (Parquet) of issue 5
     "metrics_dir": Parameter("metrics_dir", "PATROL_METRICS_DIR", _path, lambda s: s.home / "metrics"),
+    # patrol serve (issue 14): what API-created schedules may name, and the server's vault secret
+    "inventory_roots": Parameter("service.inventory_roots", "PATROL_INVENTORY_ROOTS", _paths, lambda s: ()),
+    "profile_roots": Parameter("service.profile_roots", "PATROL_PROFILE_ROOTS", _paths, lambda s: (PROFILES_DIR,)),
+    "vault_password_file": Parameter(
+        "service.vault_password_file", "PATROL_VAULT_PASSWORD_FILE", lambda v: _path(v).resolve(), lambda s: None
+    ),
+    "inventory_plugins": Parameter("service.inventory_plugins", "PATROL_INVENTORY_PLUGINS", _flag, lambda s: False),
 }
+SECTIONS = ("service",)
 
 
 def _read_file() -> dict[str, Any]:
@@ -107,11 +144,23 @@ def _read_file() -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid YAML: {exc}", key=str(path)) from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings, got {type(data).__name__}", key=str(path))
+    data = _flatten(path, data)
     unknown = set(data) - {p.key for p in PARAMETERS.values()}
     if unknown:
         known = ", ".join(sorted(p.key for p in PARAMETERS.values()))
         raise ConfigError(f"{path}: unknown setting(s) {sorted(unknown)}; known: {known}", key=str(path))
     return data
+
+
+def _flatten(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """``{service: {inventory_roots: [...]}}`` -> ``{"service.inventory_roots": [...]}``."""
+    flat = {k: v for k, v in data.items() if k not in SECTIONS}
+    for section in SECTIONS:
+        values = data.get(section) or {}
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: {section!r} must be a mapping, got {type(values).__name__}", key=section)
+        flat |= {f"{section}.{k}": v for k, v in values.items()}
+    return flat
 
 
 def load_settings(**args: Any) -> Settings:

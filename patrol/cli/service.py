@@ -180,15 +180,19 @@ def token() -> None:
 @token.command(name="add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["viewer", "operator", "approver"]), required=True)
+@click.option("--expires", metavar="LIFETIME", help="Expire after LIFETIME, e.g. 90d, 12h, 2w [default: never].")
 @click.pass_obj
-def token_add(obj: Context, name: str, role: str) -> None:
+def token_add(obj: Context, name: str, role: str, expires: str | None) -> None:
     """Create a token for NAME and print it once."""
-    from patrol.service.tokens import add_token
+    from patrol.models import utcnow
+    from patrol.service.tokens import add_token, parse_lifetime
 
     with handled():
-        secret = add_token(obj.store, name, role)
+        lifetime = parse_lifetime(expires) if expires else None
+        secret = add_token(obj.store, name, role, lifetime)
     click.echo(secret)
-    click.echo(f"token {name} ({role}) created: copy it now, it is not shown again", err=True)
+    until = f", expires {_when(utcnow() + lifetime)}" if lifetime else ""
+    click.echo(f"token {name} ({role}{until}) created: copy it now, it is not shown again", err=True)
 
 
 @token.command(name="list")
@@ -199,19 +203,34 @@ def token_list(obj: Context) -> None:
 
     with handled():
         items = list_tokens(obj.store)
+    from patrol.service.tokens import token_status
+
     table = Table()
-    for column in ("name", "role", "created", "last used"):
+    for column in ("name", "role", "status", "created", "expires", "revoked", "last used"):
         table.add_column(column)
     for t in items:
-        table.add_row(escape(t.name), t.role, _when(t.created_at), _when(t.last_used_at))
+        table.add_row(escape(t.name), t.role, token_status(t), _when(t.created_at), _when(t.expires_at),
+                      _when(t.revoked_at), _when(t.last_used_at))  # fmt: skip
     out.print(table)
+
+
+@token.command(name="revoke")
+@click.argument("name")
+@click.pass_obj
+def token_revoke(obj: Context, name: str) -> None:
+    """Revoke token NAME: refused from now on, its dashboard sessions end; kept in `token list`."""
+    from patrol.service.tokens import revoke_token
+
+    with handled():
+        revoke_token(obj.store, name)
+    out.print(f"token {escape(name)} revoked")
 
 
 @token.command(name="remove")
 @click.argument("name")
 @click.pass_obj
 def token_remove(obj: Context, name: str) -> None:
-    """Revoke token NAME."""
+    """Delete token NAME (and its dashboard sessions); `token revoke` keeps it on record."""
     from patrol.service.tokens import remove_token
 
     with handled():
@@ -227,14 +246,26 @@ def token_remove(obj: Context, name: str) -> None:
               help="Seconds between SLA clock checks.")  # fmt: skip
 @click.option("--schedules", "schedules_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Declared schedules [default: inspect/schedules.yml].")  # fmt: skip
+@click.option("--certfile", type=click.Path(dir_okay=False, path_type=Path), help="TLS certificate (PEM): serve HTTPS.")
+@click.option("--keyfile", type=click.Path(dir_okay=False, path_type=Path), help="TLS private key (PEM) of --certfile.")
+@click.option("--public-docs", is_flag=True, help="Serve /docs, /redoc and /openapi.json without a token.")
+@click.option("--vault-password-file", "vault", type=click.Path(dir_okay=False, path_type=Path),
+              help="The server's vault secret, for schedules that name none (all API-created ones) "
+                   "[env PATROL_VAULT_PASSWORD_FILE; patrol.yml service.vault_password_file].")  # fmt: skip
 @click.pass_obj
-def serve(obj: Context, bind: str, tick: float, sla_every: float, schedules_file: Path | None) -> None:
-    """Scheduler + SLA clock + REST API (OpenAPI at /docs, /openapi.json) in one process; SIGTERM stops it."""
+def serve(obj: Context, bind: str, tick: float, sla_every: float, schedules_file: Path | None, certfile: Path | None,
+          keyfile: Path | None, public_docs: bool, vault: Path | None) -> None:  # fmt: skip
+    """Scheduler + SLA clock + REST API (OpenAPI at /docs, /openapi.json) in one process; SIGTERM stops it.
+
+    API-created schedules may only name inventories and profiles under service.inventory_roots and
+    service.profile_roots of patrol.yml (env PATROL_INVENTORY_ROOTS, PATROL_PROFILE_ROOTS)."""
     from patrol.service.server import ServeOptions, parse_bind, serve_forever
 
+    if vault is not None:
+        obj.settings.vault_password_file = vault.expanduser().resolve()
     with handled():
         host, port = parse_bind(bind)
-        options = ServeOptions(host, port, tick, sla_every, schedules_file)
+        options = ServeOptions(host, port, tick, sla_every, schedules_file, certfile, keyfile, public_docs)
         serve_forever(obj.settings, obj.store, options)
 
 

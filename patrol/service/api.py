@@ -1,6 +1,10 @@
-"""The REST API of ``patrol serve`` (FastAPI; OpenAPI at ``/openapi.json``, docs at ``/docs``).
+"""The REST API of ``patrol serve`` (FastAPI; OpenAPI at ``/openapi.json``, docs at ``/docs`` and ``/redoc``).
 
-Every request but ``/healthz`` carries ``Authorization: Bearer <token>`` (``patrol token add``).
+Every request but ``/healthz`` carries ``Authorization: Bearer <token>`` (``patrol token add``);
+an expired or revoked token is refused like an unknown one. ``/docs``, ``/redoc`` and
+``/openapi.json`` need a valid token too (or a dashboard session cookie, for a browser) unless
+the server runs with ``--public-docs``. Request bodies are at most 1 MiB (413 beyond,
+:mod:`patrol.service.limits`).
 Reads need ``viewer``; desk tickets (new, move, assign, comment), schedule changes and run-now
 need ``operator``; baseline approval, waivers and remediation approval need ``approver``
 (approver > operator > viewer). Writes go through the same domain functions as the CLI
@@ -8,7 +12,7 @@ need ``operator``; baseline approval, waivers and remediation approval need ``ap
 :mod:`patrol.service.schedules`, :func:`patrol.service.scheduler.run_schedule`) and record the
 actor as ``api:<token name>``.
 
-Errors are JSON ``{"detail": "<what is wrong and how to fix it>"}``: 401 no/unknown token,
+Errors are JSON ``{"detail": "<what is wrong and how to fix it>"}``: 401 no/unknown/expired/revoked token,
 403 role too low, 404 unknown object, 400 input the domain refuses (an empty reason),
 409 refused operation (transition, waiver date in the past, approval without a preview,
 schedule already running), 422 invalid input (bad cron, time zone, malformed or invalid body).
@@ -22,7 +26,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from patrol import __version__
@@ -30,7 +35,9 @@ from patrol.config import Settings
 from patrol.errors import ConfigError, NotFoundError, PatrolError
 from patrol.remediate.errors import RemediationError
 from patrol.service.errors import LeaseHeld
+from patrol.service.limits import BodyLimit
 from patrol.service.scheduler import Scheduler
+from patrol.service.sessions import COOKIE, session_token
 from patrol.service.tokens import TokenInfo, authenticate, role_allows
 from patrol.store import Store
 from patrol.tickets import ServiceContract, TicketError
@@ -56,6 +63,7 @@ class ServiceState:
     store: Store
     contract: ServiceContract
     scheduler: Scheduler
+    public_docs: bool = False
 
 
 class TransitionBody(BaseModel):
@@ -86,7 +94,9 @@ class ScheduleBody(BaseModel):
     limit: str | None = Field(default=None, max_length=500)
     jitter: int = Field(default=0, ge=0, le=3600)
     forks: int | None = Field(default=None, ge=1, le=1000)
-    vault_password_file: str | None = Field(default=None, max_length=1000)
+    vault_password_file: str | None = Field(
+        default=None, max_length=1000, description="refused (422): the vault secret is the server's"
+    )
     report: ReportBody = Field(default_factory=ReportBody)
 
 
@@ -103,7 +113,7 @@ def _role(needed: str) -> Callable[..., TokenInfo]:
         state: ServiceState = request.app.state.patrol
         info = authenticate(state.store, _bearer(authorization))
         if info is None:
-            raise HTTPException(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, "unknown, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
         if not role_allows(info.role, needed):
             raise HTTPException(403, f"token {info.name!r} has role {info.role!r}; this needs {needed!r} or higher")
         return info
@@ -128,13 +138,45 @@ def _errors(app: FastAPI) -> None:
         app.add_exception_handler(exc_type, handler(status))
 
 
+def _docs_reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """A valid token (any role) or a dashboard session may read the API's documentation."""
+    state: ServiceState = request.app.state.patrol
+    if state.public_docs:
+        return
+    session = request.cookies.get(COOKIE)
+    if session and session_token(state.store, session) is not None:
+        return
+    if authenticate(state.store, _bearer(authorization)) is None:
+        raise HTTPException(401, "unknown, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _docs(app: FastAPI) -> None:
+    """``/openapi.json``, ``/docs`` and ``/redoc`` behind :func:`_docs_reader`."""
+    guard = [Depends(_docs_reader)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=guard)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=guard)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="patrol API")
+
+    @app.get("/redoc", include_in_schema=False, dependencies=guard)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="patrol API")
+
+
 def create_app(state: ServiceState) -> FastAPI:
     """The FastAPI application bound to ``state``."""
     from patrol.service import dashboard, routes, writes
 
-    app = FastAPI(title="patrol", version=__version__, description=__doc__)
+    app = FastAPI(title="patrol", version=__version__, description=__doc__, openapi_url=None, docs_url=None,
+                  redoc_url=None)  # fmt: skip
     app.state.patrol = state
+    app.add_middleware(BodyLimit)
     _errors(app)
+    _docs(app)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

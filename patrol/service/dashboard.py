@@ -1,6 +1,8 @@
 """The web dashboard of ``patrol serve`` under ``/ui``: server-rendered (jinja2, autoescaped), zh/en.
 
-Pages: ``/ui/login`` (paste an API token; kept in an HttpOnly SameSite=Strict cookie),
+Pages: ``/ui/login`` (paste an API token; the HttpOnly SameSite=Strict cookie — Secure over
+HTTPS — holds a server-side session id, never the token: :mod:`patrol.service.sessions`; logout
+ends the session),
 ``/ui/fleet`` (coverage of the latest run, hosts, findings per run, compliance-over-time and
 opened-vs-resolved charts, run history with report downloads in every ``patrol report`` format,
 monthly service reports), ``/ui/tickets`` (open tickets ordered by SLA time left, breached in red,
@@ -31,13 +33,13 @@ from patrol.redact import mask_markers
 from patrol.service.api import ServiceState
 from patrol.service.i18n import ACTIONS, TEXT
 from patrol.service.routes import PERIOD_FORMATS, RUN_FORMATS
+from patrol.service.sessions import COOKIE, close_session, open_session, session_token
 from patrol.service.tokens import TokenInfo, authenticate, role_allows
 from patrol.service.views import capacity_chart, fleet_charts, host_drift
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-COOKIE = "patrol_token"
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(default=True, default_for_string=True))  # fmt: skip
 
@@ -53,8 +55,12 @@ def _lang(request: Request) -> str:
 
 
 def _who(request: Request) -> TokenInfo | None:
-    secret = request.cookies.get(COOKIE)
-    return authenticate(_state(request).store, secret) if secret else None
+    session = request.cookies.get(COOKIE)
+    return session_token(_state(request).store, session) if session else None
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
 
 
 def _page(request: Request, template: str, who: TokenInfo | None, **context: Any) -> HTMLResponse:
@@ -62,7 +68,7 @@ def _page(request: Request, template: str, who: TokenInfo | None, **context: Any
     html = _env.get_template(template).render(t=TEXT[lang], action_names=ACTIONS[lang], lang=lang, who=who,
                                               path=request.url.path, **context)  # fmt: skip
     response = HTMLResponse(html)
-    response.set_cookie("patrol_lang", lang, httponly=True, samesite="strict")
+    response.set_cookie("patrol_lang", lang, httponly=True, samesite="strict", secure=_secure(request))
     return response
 
 
@@ -103,15 +109,19 @@ async def login(request: Request) -> Response:
         page = _page(request, "login.html", None, error=TEXT[_lang(request)]["bad_token"])
         page.status_code = 401
         return page
+    session = await run_in_threadpool(open_session, _state(request).store, who)
     response = RedirectResponse("/ui/tickets", status_code=303)
-    response.set_cookie(COOKIE, secret, httponly=True, samesite="strict")
+    response.set_cookie(COOKIE, session, httponly=True, samesite="strict", secure=_secure(request), path="/")
     return response
 
 
 @router.post("/ui/logout")
-def logout() -> RedirectResponse:
+async def logout(request: Request) -> RedirectResponse:
+    """End the session on the server (the cookie's id is refused from now on) and drop the cookie."""
+    if session := request.cookies.get(COOKIE):
+        await run_in_threadpool(close_session, _state(request).store, session)
     response = _login_first()
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=_secure(request), path="/")
     return response
 
 

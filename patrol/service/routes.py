@@ -8,7 +8,6 @@ JSON, a ticket ``Ticket`` JSON, a schedule :meth:`patrol.service.schedules.Sched
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException
@@ -163,25 +162,23 @@ def schedules(state: State, _: Viewer) -> list[dict[str, Any]]:
 
 @router.post("/schedules", tags=["schedules"], status_code=201)
 def add(state: State, _: Operator, body: ScheduleBody) -> dict[str, Any]:
+    """A new schedule; ``inventory`` and ``profiles`` must lie under the server's configured roots
+    (:mod:`patrol.service.roots`) and the vault secret is the server's own (``vault_password_file`` is refused)."""
     from patrol.paths import PROFILES_DIR
+    from patrol.service.roots import check_api_schedule
     from patrol.service.schedules import ReportDelivery, Schedule, add_schedule
 
-    s = Schedule(name=body.name, cron=body.cron, timezone=body.timezone, inventory=tuple(body.inventory),
-                 profiles=tuple(body.profiles) or (str(PROFILES_DIR),), limit=body.limit, jitter=body.jitter,
-                 forks=body.forks, vault_password_file=body.vault_password_file,
+    if body.vault_password_file is not None:
+        raise HTTPException(422, f"schedule {body.name!r}: vault_password_file is not accepted over the API: the "
+                            "vault secret is the server's setting (patrol serve --vault-password-file, or "
+                            "service.vault_password_file in patrol.yml)")  # fmt: skip
+    profiles = body.profiles or [str(p) for p in state.settings.profile_roots[:1]] or [str(PROFILES_DIR)]
+    inventory, confined = check_api_schedule(state.settings, body.name, body.inventory, profiles)
+    s = Schedule(name=body.name, cron=body.cron, timezone=body.timezone, inventory=inventory, profiles=confined,
+                 limit=body.limit, jitter=body.jitter, forks=body.forks, source="api",
                  report=ReportDelivery(body.report.format, body.report.lang,
                                        tuple(body.report.recipients), body.report.period))  # fmt: skip
-    for path in (*s.inventory, *([s.vault_password_file] if s.vault_password_file is not None else [])):
-        if not _exists(path):
-            raise HTTPException(422, f"schedule {s.name!r}: no such file or directory {path!r} on the server")
     return add_schedule(state.store, s, contract=state.contract).public()
-
-
-def _exists(path: str) -> bool:
-    try:
-        return bool(path.strip()) and Path(path).exists()
-    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
-        return False
 
 
 @router.post("/schedules/{name}/{action}", tags=["schedules"], status_code=202)

@@ -28,6 +28,7 @@ from patrol.redact import redact_text
 from patrol.runner import RunRequest, execute_run, prepare_run
 from patrol.service.errors import LeaseHeld
 from patrol.service.lease import Heartbeat, acquire, holder_id, release
+from patrol.service.roots import check_api_schedule
 from patrol.service.schedules import MISFIRE_GRACE, Schedule, next_fire, schedule_from_row
 from patrol.store import Store
 from patrol.store.schema_service import schedules
@@ -100,9 +101,8 @@ def run_schedule(
     acquire(store, lease, holder)
     try:
         with Heartbeat(store, lease, holder):
-            request = RunRequest(s.inventory, s.profiles, s.limit, s.forks, s.vault_password_file)
             try:
-                prepared = prepare_run(settings, request)
+                prepared = prepare_run(settings, _request(settings, s))
             except PatrolError as exc:
                 record(store, s.name, last_status="failed", last_error=redact_text(str(exc)))
                 raise
@@ -113,6 +113,18 @@ def run_schedule(
             return summary
     finally:
         release(store, lease, holder)
+
+
+def _request(settings: Settings, s: Schedule) -> RunRequest:
+    """What ``s`` runs. An API schedule's paths are checked against the roots again (they may have
+    changed since) and it always runs with the server's vault secret; a CLI or file schedule keeps
+    its own vault file, else the server's."""
+    inventory, profiles = s.inventory, s.profiles
+    if s.source == "api":
+        inventory, profiles = check_api_schedule(settings, s.name, s.inventory, s.profiles)
+    vault = s.vault_password_file if s.source != "api" else None
+    server_vault = str(settings.vault_password_file) if settings.vault_password_file else None
+    return RunRequest(inventory, profiles, s.limit, s.forks, vault or server_vault)
 
 
 def lease_name(s: Schedule) -> str:

@@ -11,6 +11,10 @@ recipients checked against the contract's ``notify:`` targets) are written over 
 claiming firings, cancels running inspections — their in-flight hosts finish for up to
 :data:`patrol.runner.DRAIN_SECONDS`, then the run is closed as ``aborted`` — and exits. A
 restart resumes every schedule from the database (misfire policy in :mod:`patrol.service.schedules`).
+
+``certfile`` + ``keyfile`` (PEM) serve HTTPS instead of HTTP; ``public_docs`` opens ``/docs``,
+``/redoc`` and ``/openapi.json`` to requests without a token. The server's vault secret
+(``settings.vault_password_file``) must be a readable file when set: a missing one stops the start.
 """
 
 from __future__ import annotations
@@ -46,6 +50,20 @@ class ServeOptions:
     tick: float = 5.0
     sla_every: float = 60.0
     schedules_file: Path | None = None
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    public_docs: bool = False
+
+    def tls(self) -> dict[str, str]:
+        """uvicorn's TLS arguments; ConfigError naming the option when only one is given or one is missing."""
+        if self.certfile is None and self.keyfile is None:
+            return {}
+        if self.certfile is None or self.keyfile is None:
+            raise ConfigError("HTTPS needs both --certfile and --keyfile (PEM files)", key="certfile")
+        for option, path in (("--certfile", self.certfile), ("--keyfile", self.keyfile)):
+            if not path.is_file():
+                raise ConfigError(f"{option} {path}: no such file", key=option.lstrip("-"))
+        return {"ssl_certfile": str(self.certfile), "ssl_keyfile": str(self.keyfile)}
 
 
 def parse_bind(bind: str) -> tuple[str, int]:
@@ -79,14 +97,22 @@ class SlaTimer:
 
 def serve_forever(settings: Settings, store: Store, options: ServeOptions) -> None:
     """Serve until SIGTERM/SIGINT; returns after the scheduler drained."""
+    tls = options.tls()
+    vault = settings.vault_password_file
+    if vault is not None and not vault.is_file():
+        raise ConfigError(
+            f"the server's vault password file {vault} does not exist (--vault-password-file, "
+            "PATROL_VAULT_PASSWORD_FILE or service.vault_password_file)",
+            key="vault_password_file",
+        )
     contract = load_contract()
     sync_declared(store, options.schedules_file or SCHEDULES_FILE, contract=contract)
     scheduler = Scheduler(settings, store, options.tick)
     sla = SlaTimer(store, contract, options.sla_every)
     deliveries = DeliveryTimer(settings, store, contract, options.tick)
-    app = create_app(ServiceState(settings, store, contract, scheduler))
+    app = create_app(ServiceState(settings, store, contract, scheduler, options.public_docs))
     server = uvicorn.Server(uvicorn.Config(app, host=options.host, port=options.port, log_level="warning",
-                                           timeout_graceful_shutdown=5))  # fmt: skip
+                                           timeout_graceful_shutdown=5, **tls))  # type: ignore[arg-type]  # fmt: skip
     # uvicorn re-raises the signal that stopped it once it is done: ours then only logs, so the
     # scheduler below still drains instead of the process dying mid-run
     previous = {sig: signal.signal(sig, _stopping) for sig in (signal.SIGTERM, signal.SIGINT)}

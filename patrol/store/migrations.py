@@ -19,6 +19,7 @@ from patrol.store import (
     schema_history,
     schema_notify,
     schema_service,
+    schema_sessions,
     schema_tickets,
 )
 from patrol.store.schema import create_v1
@@ -34,6 +35,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "schedules, leases, API tokens", schema_service.create),
     (6, "metric history index", schema_history.create),
     (7, "notification attachments", schema_notify.create),
+    (8, "API token expiry and revocation, dashboard sessions", schema_sessions.create),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

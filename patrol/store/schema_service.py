@@ -4,11 +4,12 @@
 
     schedules  (name PK, cron, timezone, jitter, limit_expr, inventory[], profiles[], forks,
                 vault_password_file, report{format, lang, recipients[]}, paused, source
-                ("cli" | "file"), created_at, updated_at, next_due, last_fired, last_run_id,
+                ("cli" | "file" | "api"), created_at, updated_at, next_due, last_fired, last_run_id,
                 last_status, last_error)
     leases     (name PK, holder, acquired_at, expires_at) — "schedule:<name>": one holder at a
                time; a lease past ``expires_at`` may be taken over (its holder crashed)
-    api_tokens (name PK, role, token_hash UNIQUE (sha256 hex, never the token), created_at, last_used_at)
+    api_tokens (name PK, role, token_hash UNIQUE (sha256 hex, never the token), created_at, last_used_at,
+               expires_at, revoked_at — these two added by migration 8, :mod:`patrol.store.schema_sessions`)
 
 Claiming a firing is a compare-and-set on ``schedules.next_due`` and running is guarded by the
 lease, so two ``patrol serve`` processes on one database never run the same schedule twice.
@@ -64,6 +65,8 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
 )
 
 TABLES: list[Table] = [schedules, leases, api_tokens]

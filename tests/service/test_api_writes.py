@@ -45,7 +45,7 @@ def test_roles_guard_every_write(site: Site) -> None:
         lower = "viewer" if needed == "operator" else "operator"
         denied = server.call("POST", API + path, tokens[lower], json={})
         _json_error(denied, 403, f"needs {needed!r}")
-    spec = server.call("GET", "/openapi.json").json()
+    spec = server.call("GET", "/openapi.json", tokens["viewer"]).json()
     assert "reason" in spec["components"]["schemas"]["BaselineBody"]["properties"]
     assert {"WaiverBody", "DeskBody", "AssignBody", "CommentBody"} <= set(spec["components"]["schemas"])
 
