@@ -8,6 +8,10 @@ A schedule, as stored and as returned by the API (``Schedule.public()``)::
      "paused": false, "source": "cli", "next_due": "2026-11-26T18:00:37+00:00",
      "last_run_id": "20261125-180012-9f3a", "last_status": "completed"}
 
+``source`` says who made it: ``cli``, ``file`` (``inspect/schedules.yml``) or ``api`` (the REST
+API: inventories and profiles confined to the configured roots, run with the server's vault
+secret — :mod:`patrol.service.roots`).
+
 ``cron`` is a 5-field expression (minute hour day month weekday), or 6 fields whose last one is
 seconds; it is evaluated in ``timezone`` (an IANA name) by croniter, so "0 2 * * *" in
 Asia/Shanghai fires at 02:00 local time whatever the server's zone. ``jitter`` (seconds) delays
