@@ -91,6 +91,7 @@ def test_the_dashboard_cookie_is_a_server_side_session_ended_at_logout(site: Sit
         assert tokens["operator"] not in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
         assert "Secure" not in cookie  # plain HTTP here; see the HTTPS test
         assert client.get(server.url + "/ui/tickets").status_code == 200
+        assert client.get(server.url + "/openapi.json").status_code == 200  # a browser session reads the docs
         with sqlite3.connect(cli.home / "patrol.db") as db:
             stored = [r[0] for r in db.execute("SELECT id_hash FROM web_sessions")]
         assert hashlib.sha256(session.encode()).hexdigest() in stored and session not in stored
@@ -99,6 +100,7 @@ def test_the_dashboard_cookie_is_a_server_side_session_ended_at_logout(site: Sit
     assert replay.status_code == 303 and replay.headers["location"] == "/ui/login"  # ended on the server
     token_as_cookie = httpx.get(server.url + "/ui/tickets", cookies={"patrol_session": tokens["operator"]}, timeout=30)
     assert token_as_cookie.status_code == 303  # the raw token is no session
+    assert httpx.get(server.url + "/docs", cookies={"patrol_session": session}, timeout=30).status_code == 401
 
 
 def test_revoking_a_token_ends_its_dashboard_sessions(site: Site) -> None:

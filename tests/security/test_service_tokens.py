@@ -9,12 +9,13 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
-from patrol.service.tokens import add_token
-from patrol.store import Store
+from patrol.service.tokens import add_token, authenticate, list_tokens
+from patrol.store import SCHEMA_VERSION, Store
 from tests.conftest import PatrolCLI
 from tests.service.conftest import Server, start_server, wait_for
 
@@ -119,3 +120,25 @@ def test_a_flood_of_bad_tokens_does_not_hold_up_a_writer(served: tuple[PatrolCLI
             thread.join()
     assert took < 5, f"20 writes took {took:.1f} s under the flood"
     assert len(answers) > 50 and set(answers) == {401}
+
+
+def test_a_database_from_before_token_expiry_is_migrated_and_its_tokens_keep_working(tmp_path: Path) -> None:
+    """A database from before the migration (tokens without expiry/revocation columns, no sessions)
+    opens, gains them, and its existing token still authenticates."""
+    db = tmp_path / "old.db"
+    with Store.open(f"sqlite:///{db}") as store:
+        secret = add_token(store, "old", "viewer")
+    with sqlite3.connect(db) as old:  # back to the schema of version 7
+        old.execute("DROP TABLE web_sessions")
+        old.execute("ALTER TABLE api_tokens DROP COLUMN expires_at")
+        old.execute("ALTER TABLE api_tokens DROP COLUMN revoked_at")
+        old.execute("DELETE FROM schema_version WHERE description LIKE 'API token expiry%'")
+    with Store.open(f"sqlite:///{db}") as store:
+        info = authenticate(store, secret)
+        assert info is not None and info.expires_at is None and info.revoked_at is None
+        assert [t.name for t in list_tokens(store)] == ["old"]
+    with sqlite3.connect(db) as upgraded:
+        assert max(v for (v,) in upgraded.execute("SELECT version FROM schema_version")) == SCHEMA_VERSION
+        columns = {row[1] for row in upgraded.execute("PRAGMA table_info(api_tokens)")}
+        assert {"expires_at", "revoked_at"} <= columns
+        assert upgraded.execute("SELECT count(*) FROM web_sessions").fetchone() == (0,)
