@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from patrol.config import load_settings
+from patrol.errors import ConfigError
+from patrol.paths import PROFILES_DIR
 from patrol.service.tokens import add_token
 from patrol.store import Store
 from tests.conftest import LAB_INVENTORY, LAB_VAULT, PatrolCLI
@@ -122,3 +125,21 @@ def test_a_schedule_under_the_roots_runs_with_the_servers_vault_and_is_rechecked
 
 def _schedule(site: Site, name: str) -> dict[str, Any]:
     return next(s for s in site.server.call("GET", API, site.token).json() if s["name"] == name)
+
+
+def test_patrol_yml_service_section_under_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "patrol.yml"
+    config.write_text(f"service:\n  inventory_roots: [{tmp_path / 'a'}, {tmp_path / 'b'}]\n  inventory_plugins: yes\n")
+    monkeypatch.setenv("PATROL_CONFIG", str(config))
+    monkeypatch.delenv("PATROL_INVENTORY_ROOTS", raising=False)
+    settings = load_settings()
+    assert settings.inventory_roots == (tmp_path / "a", tmp_path / "b") and settings.inventory_plugins is True
+    assert settings.vault_password_file is None and settings.profile_roots == (PROFILES_DIR,)
+    monkeypatch.setenv("PATROL_INVENTORY_ROOTS", f"{tmp_path / 'c'}:{tmp_path / 'd'}")
+    assert load_settings().inventory_roots == (tmp_path / "c", tmp_path / "d")  # the environment wins
+    config.write_text("service: [inventory_roots]\n")
+    with pytest.raises(ConfigError, match="'service' must be a mapping"):
+        load_settings()
+    config.write_text("service:\n  inventory_root: [/srv]\n")
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) \['service.inventory_root'\]"):
+        load_settings()
