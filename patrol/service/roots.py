@@ -64,10 +64,18 @@ def confine(schedule: str, key: str, path: str, roots: Sequence[Path]) -> str:
 
 
 def _inventory_files(source: Path) -> Iterator[Path]:
+    """Every file ansible would read as an inventory source under ``source`` (symlinked folders followed,
+    as ansible does; each real folder once)."""
     if not source.is_dir():
         yield source
         return
-    for folder, dirs, files in os.walk(source):
+    seen: set[Path] = set()
+    for folder, dirs, files in os.walk(source, followlinks=True):
+        real = Path(folder).resolve()
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
         dirs[:] = sorted(d for d in dirs if d not in _VAR_DIRS and not d.startswith("."))
         yield from (Path(folder) / f for f in sorted(files) if not f.startswith("."))
 

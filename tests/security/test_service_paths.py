@@ -96,6 +96,14 @@ def test_executable_inventories_and_plugin_configs_are_refused_and_never_run(sit
     shutil.copy(script, folder / "more.sh")
     answer = site.post(name="dyn", inventory=[str(folder)])
     assert answer.status_code == 422 and "more.sh" in answer.json()["detail"], answer.text
+    (folder / "more.sh").unlink()
+    scripts = site.root.parent / "scripts"  # a symlinked folder is read by ansible too (a loop is not followed twice)
+    scripts.mkdir()
+    shutil.copy(script, scripts / "linked.sh")
+    (folder / "extra").symlink_to(scripts)
+    (folder / "loop").symlink_to(folder)
+    answer = site.post(name="dyn", inventory=[str(folder)])
+    assert answer.status_code == 422 and "linked.sh" in answer.json()["detail"], answer.text
     assert not site.marker.exists() and "dyn" not in site.names()
 
 
