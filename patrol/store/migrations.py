@@ -34,6 +34,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "schedules, leases, API tokens", schema_service.create),
     (6, "metric history index", schema_history.create),
     (7, "notification attachments", schema_notify.create),
+    (8, "who applies a change (crash detection)", schema_changes.create_leases),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
