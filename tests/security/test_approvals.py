@@ -111,8 +111,10 @@ def test_two_approvals_at_the_same_moment_apply_once(fleet_lab: Lab, patrol_cli:
     assert codes == [0, 2], done
     [winner] = [who for who, (code, _, _) in done.items() if code == 0]
     [(_, _, refused)] = [result for who, result in done.items() if who != winner]
-    assert f"change {change_id} is already being applied by {winner} since" in refused, refused
-    assert "it applies once" in refused and "Nothing was done" in refused
+    # the loser arrives while the winner applies (the apply takes seconds; both start together); on a
+    # machine so loaded that it arrives after the apply, it is refused as already applied
+    assert (f"change {change_id} is already being applied by {winner} since" in refused and "Nothing was done"
+            in refused) or f"change {change_id} is applied: a change applies once" in refused, refused  # fmt: skip
     entry = _entry(patrol_cli, change_id)
     assert entry["status"] == "applied" and [a["approver"] for a in entry["approvals"]] == [winner]
     config = fleet_lab.config("asw1")
