@@ -28,6 +28,7 @@ from patrol.errors import (
     ReportError,
 )
 from patrol.models import Severity
+from patrol.remediate.applying import interrupt_orphaned
 from patrol.store import Store
 
 __all__ = [
@@ -96,6 +97,7 @@ class Context:
             self.settings.home.mkdir(parents=True, exist_ok=True)
             self._store = Store.open(self.settings.db_url)
             self._store.abort_orphaned_runs()  # a run whose process died (kill -9) is shown as aborted
+            interrupt_orphaned(self._store)  # so is a change whose applying process died: interrupted
         return self._store
 
     def close(self) -> None:

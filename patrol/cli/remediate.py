@@ -1,8 +1,11 @@
 """Remediation commands: ``remediate``, ``rollback``, ``changes``.
 
 ``patrol remediate REF [--check]`` previews (ansible check + diff mode, nothing changes);
-``--approve --by NAME`` applies the previewed plan and re-inspects; ``--playbook P --limit H``
-is a one-off without a finding. Input errors (no preview, bad playbook, unknown host ...) exit 2.
+``--approve`` applies the previewed plan and re-inspects; ``--playbook P --limit H`` is a one-off
+without a finding. Who previews (the requester) and who approves is ``--by``, else ``$PATROL_USER``,
+else the login name; where the policy wants a second approver, neither may be the requester.
+Input errors (no preview, bad playbook, unknown host ...) and refused approvals (the change is
+already being applied, or was) exit 2.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import EXIT_FAILURE, EXIT_INPUT, Context, fail, handled, out
+from patrol.cli.common import EXIT_FAILURE, EXIT_INPUT, Context, actor, fail, handled, out
 
 __all__ = ["COMMANDS"]
 
@@ -87,8 +90,17 @@ def _show_preview(change: Any) -> None:
     out.print("nothing was changed (check mode). Apply: the same command with --approve --by NAME")
 
 
+def _show_unfinished(change: Any) -> None:
+    out.print(f"change [bold]{change.id}[/] {change.status.value}: {escape(change.error or '')}")
+    for host in change.host_results:
+        out.print(f"  {host.host}: {host.status.value}" + (f" — {escape(host.error)}" if host.error else ""))
+
+
 def _show_applied(change: Any) -> None:
     who = ", ".join(f"{a.approver} {a.at:%Y-%m-%d %H:%M} UTC" for a in change.approvals)
+    if change.status.value in ("applying", "interrupted"):
+        _show_unfinished(change)
+        return
     if change.status.value == "awaiting_approval":
         out.print(f"change [bold]{change.id}[/] approved by {who}; waiting for {change.options.get('awaiting')}")
         return
@@ -105,7 +117,8 @@ def _show_applied(change: Any) -> None:
 @click.argument("ref", metavar="TICKET|FINDING", required=False)
 @click.option("--check", is_flag=True, help="Preview only (the default without --approve).")
 @click.option("--approve", is_flag=True, help="Apply the previewed plan, then re-inspect.")
-@click.option("--by", "approver", metavar="NAME", help="Who approves (required with --approve).")
+@click.option("--by", "approver", metavar="NAME",
+              help="Who previews / approves [env PATROL_USER; default: your login name].")  # fmt: skip
 @click.option("--playbook", type=click.Path(dir_okay=False), help="One-off: a playbook in playbooks/remediate/.")
 @click.option("-l", "--limit", help="One-off: the hosts (an Ansible pattern).")
 @click.option("-i", "--inventory", multiple=True, help="One-off: inventory [default: the latest run's].")
@@ -119,26 +132,25 @@ def _show_applied(change: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def remediate(obj: Context, ref: str | None, check: bool, approve: bool, approver: str | None, **opts: Any) -> None:
-    """Preview a remediation (check + diff mode), or apply a previewed one with --approve --by NAME."""
+    """Preview a remediation (check + diff mode), or apply a previewed one with --approve [--by NAME]."""
     from patrol.remediate import Policy, preview
     from patrol.remediate import approve as approve_plan
     from patrol.remediate.tickets import TicketLink
 
     if approve and check:
         fail("--check previews and --approve applies: give one of them")
-    if approve and not (approver or "").strip():
-        fail("--approve needs --by NAME: the approver's name is recorded in the change log")
+    who = actor((approver or "").strip() or None)
     with _handled():
         plan = _plan(obj, ref, opts["playbook"], opts["limit"], opts)
-        hooks = [TicketLink(approver or "patrol")]
+        hooks = [TicketLink(who)]
         max_fail = 100.0 if opts["continue_on_failure"] else opts["max_fail_percentage"]
         if not approve:
             options = {"serial": opts["serial"], "max_fail_percentage": max_fail}
-            change = preview(obj.settings, obj.store, plan, hooks=hooks,
+            change = preview(obj.settings, obj.store, plan, hooks=hooks, requested_by=who,
                              options={k: v for k, v in options.items() if v is not None})  # fmt: skip
         else:
             policy = Policy.from_env(serial=opts["serial"], max_fail_percentage=max_fail)
-            change = approve_plan(obj.settings, obj.store, plan, str(approver).strip(), policy, hooks=hooks)
+            change = approve_plan(obj.settings, obj.store, plan, who, policy, hooks=hooks)
     if opts["as_json"]:
         out.print_json(change.model_dump_json())
     elif approve:

@@ -14,7 +14,11 @@ the analytics scan (see :mod:`patrol.history.metricschema` for the tables and co
   replaces its files (and takes it out of a compacted month). ``runs`` is written last, and
   readers take the run set from ``runs``, so a half-written run is never seen.
 * **Compaction** merges a closed month's run files into ``compact.parquet`` (a year of daily
-  runs is then 12 files per table instead of 365: cold scans open far fewer files).
+  runs is then 12 files per table instead of 365: cold scans open far fewer files). It is
+  crash-safe: a compact file names the run files it holds in its footer (``patrol.covers``),
+  is fsynced and renamed in before those files are deleted, and readers (:meth:`MetricStore.files`)
+  skip a run file its month's compact file covers. A kill -9 between the rename and the deletes
+  leaves no duplicate rows; the next compaction deletes the covered files.
 * **Catalogue**: each written file is recorded in SQL ``metric_segments`` (migration 6), so
   :func:`missing_runs` can tell which finished runs still need a backfill.
 * **Change index** (``<metrics dir>/index/``, :mod:`patrol.history.changeindex`): each write also
@@ -28,6 +32,7 @@ with :func:`collect_run` and writes it with :meth:`MetricStore.write`.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -69,6 +74,8 @@ __all__ = ["COMPACT", "MetricStore", "collect_run", "finished_runs", "ingest_run
 log = logging.getLogger(__name__)
 
 COMPACT = "compact.parquet"
+#: Footer key of a compact file: the JSON list of the run file names merged into it.
+COVERS = b"patrol.covers"
 _BOUND: weakref.WeakKeyDictionary[Store, Path] = weakref.WeakKeyDictionary()
 _CATALOGUED: weakref.WeakSet[Store] = weakref.WeakSet()
 _LOCK = threading.Lock()
@@ -177,7 +184,7 @@ class MetricStore:
         for at, run_id in order:
             by_month.setdefault(_month(at), []).append((at, run_id))
         for month, members in sorted(by_month.items()):
-            parts = sorted((self.root / "checks" / month).glob("*.parquet"))
+            parts = _live(sorted((self.root / "checks" / month).glob("*.parquet")))
             checks = pa.concat_tables([pq.read_table(p, schema=SCHEMAS["checks"]) for p in parts]) if parts else None
             ids = checks.column("run_id").cast(pa.string()) if checks is not None else None
             for at, run_id in members:
@@ -189,24 +196,32 @@ class MetricStore:
         for table in ("runs", *TABLES[:-1]):  # runs first: readers stop seeing it at once
             for path in (self.root / table).glob(f"month=*/{name}"):
                 path.unlink(missing_ok=True)
-        for compact in (self.root / "runs").glob(f"month=*/{COMPACT}"):
-            if run_id in _compact_ids(compact):
-                month = compact.parent.name
-                for table in ("runs", *TABLES[:-1]):
-                    path = self.root / table / month / COMPACT
-                    if path.exists():
-                        data = pq.read_table(path)
-                        keep = pc.not_equal(data.column("run_id").cast(pa.string()), run_id)
-                        self._atomic(data.filter(keep), path)
+        months = {c.parent.name for c in (self.root / "runs").glob(f"month=*/{COMPACT}") if run_id in _compact_ids(c)}
+        for table in ("runs", *TABLES[:-1]):
+            for path in (self.root / table).glob(f"month=*/{COMPACT}"):
+                covers = _covers(path)
+                if path.parent.name in months or name in covers:  # also a table compacted before a crash
+                    data = pq.read_table(path)
+                    keep = pc.not_equal(data.column("run_id").cast(pa.string()), run_id)
+                    self._atomic(data.filter(keep), path, covers=covers - {name})
 
     @staticmethod
-    def _atomic(table: pa.Table, path: Path) -> None:
+    def _atomic(table: pa.Table, path: Path, covers: Iterable[str] | None = None) -> None:
+        """Write ``table`` to a temporary file and rename it to ``path``. ``covers`` (a compact file):
+        record the run file names it holds in the footer, and fsync the file and its folder first."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
+            if covers is not None:
+                meta = {**(table.schema.metadata or {}), COVERS: json.dumps(sorted(covers)).encode()}
+                table = table.replace_schema_metadata(meta)
             pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
+            if covers is not None:
+                _fsync(Path(tmp))
             os.replace(tmp, path)
+            if covers is not None:
+                _fsync(path.parent)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -217,33 +232,38 @@ class MetricStore:
         """Merge the run files of every month that ended before ``before`` (default: now) into
         ``compact.parquet``; returns the months compacted (``["2026-09", …]``)."""
         limit = f"month={naive_utc(before or utcnow()):%Y-%m}"
-        months = sorted({p.parent.name for p in (self.root / "runs").glob("month=*/run-*.parquet")})
+        months = sorted({p.parent.name for table in TABLES for p in (self.root / table).glob("month=*/run-*.parquet")})
         done = []
         for month in (m for m in months if m < limit):
             with _LOCK:
                 for table in TABLES:  # runs last, as for a write
-                    folder = self.root / table / month
-                    parts = sorted(folder.glob("run-*.parquet"))
-                    if not parts:
-                        continue
-                    if (folder / COMPACT).exists():
-                        parts.insert(0, folder / COMPACT)
-                    merged = pa.concat_tables([pq.read_table(p, schema=SCHEMAS[table]) for p in parts])
-                    merged = merged.sort_by([("at", "ascending")]).unify_dictionaries().combine_chunks()
-                    self._atomic(merged, folder / COMPACT)
-                    for part in parts:
-                        if part.name != COMPACT:
-                            part.unlink(missing_ok=True)
+                    self._compact_folder(table, self.root / table / month)
             done.append(month.removeprefix("month="))
         return done
+
+    def _compact_folder(self, table: str, folder: Path) -> None:
+        """Merge the run files the compact file does not cover yet; rename it in; then delete them all
+        (files a crash left behind after the rename are covered: only deleted)."""
+        compact = folder / COMPACT
+        parts = sorted(folder.glob("run-*.parquet"))
+        covers = _covers(compact)
+        fresh = [p for p in parts if p.name not in covers]
+        if fresh:
+            sources = [compact, *fresh] if compact.exists() else fresh
+            merged = pa.concat_tables([pq.read_table(p, schema=SCHEMAS[table]) for p in sources])
+            merged = merged.sort_by([("at", "ascending")]).unify_dictionaries().combine_chunks()
+            self._atomic(merged, compact, covers=covers | {p.name for p in fresh})
+        for part in parts:
+            part.unlink(missing_ok=True)
 
     # -- read -----------------------------------------------------------------------------
 
     def files(self, table: str, start: datetime | None = None, end: datetime | None = None) -> list[str]:
-        """The Parquet files of ``table`` whose month overlaps [start, end)."""
+        """The Parquet files of ``table`` whose month overlaps [start, end), without the run files
+        the month's compact file already holds (left behind by a compaction that was killed)."""
         low = _month(start) if start is not None else ""
         high = _month(end) if end is not None else "month=9999-99"
-        return [str(p) for p in sorted((self.root / table).glob("month=*/*.parquet"))
+        return [str(p) for p in _live(sorted((self.root / table).glob("month=*/*.parquet")))
                 if low <= p.parent.name <= high]  # fmt: skip
 
     def size_bytes(self) -> int:
@@ -367,6 +387,43 @@ def _present(ms: MetricStore, paths: set[str]) -> set[str]:
 
 
 _COMPACT_IDS: dict[tuple[str, int, int], tuple[set[str], set[str]]] = {}
+_COVERS: dict[tuple[str, int, int], frozenset[str]] = {}
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _covers(compact: Path) -> frozenset[str]:
+    """The run file names ``compact`` holds (its footer; cached while unchanged); none if it is absent."""
+    try:
+        stat = compact.stat()
+    except FileNotFoundError:
+        return frozenset()
+    key = (str(compact), stat.st_mtime_ns, stat.st_size)
+    found = _COVERS.get(key)
+    if found is None:
+        meta = pq.read_schema(compact).metadata or {}
+        found = _COVERS[key] = frozenset(json.loads(meta.get(COVERS, b"[]")))
+    return found
+
+
+def _live(paths: list[Path]) -> list[Path]:
+    """``paths`` without the run files their folder's compact file covers."""
+    covered: dict[Path, frozenset[str]] = {}
+    live = []
+    for path in paths:
+        if path.name != COMPACT:
+            if path.parent not in covered:
+                covered[path.parent] = _covers(path.parent / COMPACT)
+            if path.name in covered[path.parent]:
+                continue
+        live.append(path)
+    return live
 
 
 def _compact_index(compact: Path) -> tuple[set[str], set[str]]:

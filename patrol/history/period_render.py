@@ -23,6 +23,7 @@ from patrol.history.period import PeriodReport
 from patrol.report.atomic import write_atomic
 from patrol.report.labels import domain_label, labels
 from patrol.report.markdown import NO_CHART_NOTE, chart_file, md_table
+from patrol.report.xlsx import append_row
 
 __all__ = ["FORMATS", "PERIOD_LABELS", "render_period", "write_period"]
 
@@ -139,11 +140,11 @@ def _xlsx(r: PeriodReport) -> bytes:
     ws.title = PERIOD_LABELS[r.lang]["title"][:31]
     font = Font(name="Noto Sans CJK TC", size=10)
     for row in [[title], *[[f] for f in facts], []]:
-        ws.append(row)
+        append_row(ws, row)
     if r.runs:
         for name, header, rows in _sections(r):
             for row in [[name], header, *rows, []]:
-                ws.append([str(c) for c in row])
+                append_row(ws, [str(c) for c in row])
         anchor = ws.max_row + 2
         for png in r.charts.values():
             ws.add_image(Image(io.BytesIO(png)), f"A{anchor}")

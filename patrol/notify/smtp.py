@@ -1,15 +1,23 @@
 """E-mail over SMTP (``type: smtp``).
 
-Options: ``host``, ``port`` (25), ``sender``, ``to`` (list), ``starttls`` (false), ``username``,
-``password_env`` (the name of an environment variable holding the password: never the password
-itself), ``timeout`` (10 s). A message's attachments are attached to the mail (MIME type from
-the file name); an attachment file that is gone is a :class:`NotifyError` naming its path.
+Options: ``host``, ``port`` (25), ``sender``, ``to`` (list), ``starttls`` (false), ``ca_file``,
+``username``, ``password_env`` (the name of an environment variable holding the password: never
+the password itself), ``timeout`` (10 s). A message's attachments are attached to the mail (MIME
+type from the file name); an attachment file that is gone is a :class:`NotifyError` naming its path.
+
+STARTTLS verifies the server: its certificate must chain to a trusted CA (the system's, or the
+PEM file ``ca_file`` names: a private CA) and name ``host``. A server that fails is refused
+before anything (credentials, mail) is sent, with a :class:`NotifyError` saying why::
+
+    - {name: noc-mail, type: smtp, host: mail.corp.example, port: 587, starttls: true,
+       ca_file: /etc/patrol/corp-ca.pem, sender: patrol@corp.example, to: [noc@corp.example]}
 """
 
 from __future__ import annotations
 
 import os
 import smtplib
+import ssl
 from email.message import EmailMessage
 from typing import Any
 
@@ -26,6 +34,7 @@ class SmtpOptions(NotifierOptions):
     sender: str = Field(min_length=3)
     to: tuple[str, ...] = Field(min_length=1)
     starttls: bool = False
+    ca_file: str | None = Field(default=None, min_length=1, description="PEM CA bundle that signs the server")
     username: str | None = None
     password_env: str | None = None
     timeout: float = Field(default=10.0, gt=0)
@@ -53,16 +62,32 @@ class SmtpNotifier:
                                 filename=attachment.filename)  # fmt: skip
         return mail
 
+    def _tls(self) -> ssl.SSLContext:
+        """Certificate and host name verified; the system CAs, or ``ca_file`` only when given."""
+        try:
+            return ssl.create_default_context(cafile=self.options.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise NotifyError("smtp", f"ca_file {self.options.ca_file}: cannot load it as PEM CA certificates: "
+                                      f"{exc}") from exc  # fmt: skip
+
     def send(self, message: Message) -> str | None:
         opts = self.options
         mail = self._email(message)  # reads the attachments first: a missing file is not an SMTP error
+        tls = self._tls() if opts.starttls else None
         try:
             with smtplib.SMTP(opts.host, opts.port, timeout=opts.timeout) as smtp:
-                if opts.starttls:
-                    smtp.starttls()
+                if tls is not None:
+                    smtp.starttls(context=tls)
                 if opts.username:
                     smtp.login(opts.username, os.environ.get(opts.password_env or "", ""))
                 smtp.send_message(mail)
+        except ssl.SSLCertVerificationError as exc:
+            hint = f"ca_file {opts.ca_file}" if opts.ca_file else "set ca_file to the CA that signs it"
+            raise NotifyError(
+                "smtp",
+                f"{opts.host}:{opts.port}: STARTTLS refused, the server's certificate does not verify "
+                f"({exc.verify_message}; {hint}); nothing was sent",
+            ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise NotifyError("smtp", f"{opts.host}:{opts.port}: {type(exc).__name__}: {exc}") from exc
         return None

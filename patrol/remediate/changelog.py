@@ -30,6 +30,7 @@ __all__ = [
     "add_approval",
     "create_change",
     "get_change",
+    "latest_preview",
     "list_changes",
     "matching_preview",
     "new_change_id",
@@ -176,6 +177,20 @@ def matching_preview(store: Store, plan: Plan, window: timedelta, now: datetime 
         row = conn.execute(
             select(changes)
             .where(changes.c.digest == plan.digest, changes.c.status.in_(open_states), changes.c.preview_at >= since)
+            .order_by(changes.c.preview_at.desc())
+            .limit(1)
+        ).first()
+        return _change(conn, row) if row is not None else None
+
+
+def latest_preview(store: Store, plan: Plan, window: timedelta, now: datetime | None = None) -> Change | None:
+    """The newest change of the same plan digest previewed within ``window``, in whatever state
+    (an approval of a change already applying or applied is refused by name, not "no preview")."""
+    since = (now or utcnow()) - window
+    with store.read() as conn:
+        row = conn.execute(
+            select(changes)
+            .where(changes.c.digest == plan.digest, changes.c.preview_at >= since)
             .order_by(changes.c.preview_at.desc())
             .limit(1)
         ).first()

@@ -5,7 +5,10 @@ The flow of one change (each step recorded in the change log)::
     change = preview(settings, store, plan, requested_by="alice")     # ansible --check --diff
     change = approve(settings, store, plan, "bob", policy)            # refused without a preview of
                                                                       # the same plan within the window
-        -> backup (check-mode run: the before state of every file / config block it touches)
+        -> the approval recorded and, once complete, the change claimed: applying (compare-and-set:
+           of two concurrent final approvals one applies, the other is refused; see ``applying``)
+        -> backup (check-mode run: the before state of every file / config block it touches), stored
+           with the change before any host is touched: a crash leaves it ``interrupted``, restorable
         -> apply in serial batches; a failed host is restored at once; after a failure no further
            batch starts unless the failed share is within policy.max_fail_percentage
         -> verify: a real patrol run limited to the hosts touched; the finding gone or not
@@ -26,7 +29,7 @@ from typing import Any, Protocol
 from patrol.config import Settings
 from patrol.errors import ConfigError
 from patrol.models import utcnow
-from patrol.remediate import changelog
+from patrol.remediate import applying, changelog
 from patrol.remediate.errors import ApprovalError, RemediationError, RollbackError
 from patrol.remediate.model import Change, ChangeHost, ChangeStatus, HostStatus, Plan
 from patrol.remediate.playbook import HostRun, run_playbook
@@ -135,56 +138,93 @@ def approve(
     policy: Policy,
     *,
     hooks: Sequence[RemediationHook] = (),
+    change_id: str | None = None,
 ) -> Change:
-    """Record ``approver`` on the matching preview; apply once enough people approved."""
-    change = changelog.matching_preview(store, plan, policy.window, now=policy.clock())
-    minutes = int(policy.window.total_seconds() // 60)
-    if change is None:
-        raise ApprovalError(
-            f"no preview of this plan (same playbook, variables and hosts) in the last {minutes} "
-            "minutes: run the same command with --check first, review the diff, then approve"
-        )
+    """Record ``approver`` on the matching preview (or change ``change_id``); apply once enough
+    people approved. Exactly one of several concurrent final approvals applies (see
+    :mod:`patrol.remediate.applying`); the others get :class:`ApprovalError`."""
+    change = _approvable(store, plan, policy, change_id)
     broken = [h for h, r in change.preview.items() if r.get("failed") or r.get("unreachable")]
     if broken:
         raise ApprovalError(
             f"the preview {change.id} failed on {', '.join(broken)}: fix that and preview again", change.id
         )
-    if approver in {a.approver for a in change.approvals}:
+    needed, why = policy.approvers_needed(change.plan)
+    if needed > 1 and approver == change.requested_by:
         raise ApprovalError(
-            f"{approver} already approved {change.id}; the second approval must come from someone else", change.id
-        )
-    changelog.add_approval(store, change.id, approver, policy.clock())
-    needed, why = policy.approvers_needed(plan)
-    if len(change.approvals) + 1 < needed:
-        changelog.update_change(
-            store,
+            f"{approver} requested {change.id}, a {why}: it needs two approvers other than the requester; "
+            "ask two colleagues to approve it",
             change.id,
-            status=ChangeStatus.AWAITING_APPROVAL,
-            error=None,
-            options={**change.options, "awaiting": f"a second approver ({why})"},
         )
+    if not applying.record_approval(store, change.id, approver, needed, policy.clock()):
+        changelog.update_change(store, change.id, options={**change.options, "awaiting": f"a second approver ({why})"})
         return changelog.get_change(store, change.id)
     return _apply(settings, store, changelog.get_change(store, change.id), policy, hooks)
 
 
-def _backup(settings: Settings, store: Store, change: Change) -> dict[str, HostRun]:
+def _approvable(store: Store, plan: Plan, policy: Policy, change_id: str | None) -> Change:
+    """The change to approve: ``change_id``, else the newest preview of ``plan`` within the window."""
+    now, minutes = policy.clock(), int(policy.window.total_seconds() // 60)
+    if change_id is not None:
+        change: Change | None = changelog.get_change(store, change_id)
+        if change and (change.preview_at is None or change.preview_at < now - policy.window):
+            raise ApprovalError(
+                f"the preview {change.id} is older than {minutes} minutes: preview the plan again", change.id
+            )
+    else:
+        change = changelog.latest_preview(store, plan, policy.window, now=now)
+    if change is None:
+        raise ApprovalError(
+            f"no preview of this plan (same playbook, variables and hosts) in the last {minutes} "
+            "minutes: run the same command with --check first, review the diff, then approve"
+        )
+    if change.status.value not in applying.OPEN:
+        with store.read() as conn:
+            raise ApprovalError(applying.refusal(conn, change.id, change.status.value), change.id)
+    return change
+
+
+def _backup(settings: Settings, change: Change) -> dict[str, HostRun]:
     """A fresh check-mode run: the before state of each host, which must still match the preview."""
     run = run_playbook(change.plan, _work_dir(settings, change.id), change.plan.hosts, check=True)
     drifted = [h for h, r in run.hosts.items() if r.diff != change.preview.get(h, {}).get("diff") or not r.ok]
     if drifted:
-        message = (
+        raise ApprovalError(
             f"{', '.join(drifted)} no longer gives the previewed diff (changed since the preview, or "
-            "unreachable): nothing was applied; preview again and approve the new diff"
+            "unreachable): nothing was applied; preview again and approve the new diff",
+            change.id,
         )
-        changelog.update_change(store, change.id, error=message)
-        raise ApprovalError(message, change.id)
     return run.hosts
 
 
 def _apply(
     settings: Settings, store: Store, change: Change, policy: Policy, hooks: Sequence[RemediationHook]
 ) -> Change:
-    backups = _backup(settings, store, change)
+    """The change is ``applying`` (claimed by this process): back up, store the backups, then roll out."""
+    try:
+        backups = _backup(settings, change)
+    except BaseException as exc:  # nothing was touched: the change is previewed again, saying why
+        applying.release(store, change.id, str(exc) if isinstance(exc, ApprovalError) else f"{type(exc).__name__}: "
+                         f"{exc}; nothing was applied")  # fmt: skip
+        raise
+    for host in change.plan.hosts:  # stored before any host is touched: a crash leaves them to roll back
+        changelog.save_host(store, change.id, ChangeHost(host=host, status=HostStatus.PENDING,
+                                                          backup=backups[host].backups))  # fmt: skip
+    try:
+        failures = _rollout(settings, store, change, policy, backups)
+    except BaseException as exc:  # an error or Ctrl-C half-way: hosts may be changed; say so
+        applying.interrupt(store, change.id, f"{type(exc).__name__}: {exc}")
+        raise
+    status = ChangeStatus.FAILED if failures else ChangeStatus.APPLIED
+    applying.finish(store, change.id, status, applied_at=utcnow())
+    _verify(settings, store, changelog.get_change(store, change.id))
+    done = changelog.get_change(store, change.id)
+    _notify(hooks, "applied", store, done)
+    return done
+
+
+def _rollout(settings: Settings, store: Store, change: Change, policy: Policy, backups: dict[str, HostRun]) -> int:
+    """Serial batches; after a failure no further batch starts unless within max_fail_percentage."""
     hosts = list(change.plan.hosts)
     serial = max(1, int(change.options.get("serial") or policy.serial))
     max_fail = float(change.options.get("max_fail_percentage", policy.max_fail_percentage))
@@ -197,12 +237,7 @@ def _apply(
                 note = f"not started: stopped after {failures} failed host(s) (max_fail_percentage {max_fail:g})"
                 changelog.save_host(store, change.id, ChangeHost(host=host, status=HostStatus.SKIPPED, error=note))
             break
-    status = ChangeStatus.FAILED if failures else ChangeStatus.APPLIED
-    changelog.update_change(store, change.id, status=status, applied_at=utcnow())
-    _verify(settings, store, changelog.get_change(store, change.id))
-    done = changelog.get_change(store, change.id)
-    _notify(hooks, "applied", store, done)
-    return done
+    return failures
 
 
 def _apply_batch(
@@ -267,13 +302,18 @@ def _verify(settings: Settings, store: Store, change: Change) -> None:
 
 
 def rollback(settings: Settings, store: Store, change_id: str, *, hooks: Sequence[RemediationHook] = ()) -> Change:
-    """Restore the backups of the hosts a change applied, then re-inspect them."""
+    """Restore the backups of the hosts a change applied (an interrupted change: also the hosts it
+    may have been changing), then re-inspect them."""
     change = changelog.get_change(store, change_id)
     if change.status is ChangeStatus.ROLLED_BACK:
         raise RollbackError(
             f"{change.id} was already rolled back at {change.rolled_back_at:%Y-%m-%d %H:%M} UTC", change.id
         )
-    applied = [h for h in change.host_results if h.status is HostStatus.APPLIED]
+    if change.status is ChangeStatus.APPLYING:
+        with store.read() as conn:
+            raise RollbackError(applying.refusal(conn, change.id, change.status.value), change.id)
+    touched = {HostStatus.APPLIED} | ({HostStatus.PENDING} if change.status is ChangeStatus.INTERRUPTED else set())
+    applied = [h for h in change.host_results if h.status in touched]
     if not applied:
         raise RollbackError(
             f"{change.id} ({change.status.value}) changed no host, so there is nothing to roll back; "

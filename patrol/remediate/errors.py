@@ -4,7 +4,8 @@
     └── RemediationError        a change that cannot go ahead (.change_id when there is one)
         ├── PlanError           bad input: playbook missing / not parsing, finding without a
         │                       remediation, host not in the inventory, unknown finding/ticket (.what)
-        ├── ApprovalError       apply refused: no matching preview, same approver twice (.change_id)
+        ├── ApprovalError       apply refused: no matching preview, same approver twice, the requester
+        │                       as one of two approvers, already being applied / applied (.change_id)
         └── RollbackError       a change that has nothing to restore (.change_id)
 
 Every message says what to do instead. Nothing has been changed on any host when one is raised.

@@ -9,7 +9,8 @@ A :class:`Plan` is what a preview and an apply must agree on (``digest``)::
          check_ids=("net.ntp.servers",), severity="normal", ticket_id=None)
 
 A :class:`Change` is one plan's life in the change log: previewed -> approved (by one or two
-people) -> applied | failed -> verified or not -> maybe rolled back::
+people) -> applying (one process, backups stored first) -> applied | failed | interrupted (the
+applying process died) -> verified or not -> maybe rolled back::
 
     {"id": "chg-20261126-020003-9f3a", "status": "applied", "playbook": "…/ntp_servers.yml",
      "hosts": ["core-sw1"], "approvals": [{"approver": "alice", "at": "…"}],
@@ -34,6 +35,8 @@ __all__ = ["Approval", "Change", "ChangeHost", "ChangeStatus", "HostStatus", "Pl
 class ChangeStatus(StrEnum):
     PREVIEWED = "previewed"
     AWAITING_APPROVAL = "awaiting_approval"  # one approver recorded, the rule wants two
+    APPLYING = "applying"  # claimed by one process (compare-and-set), backups stored before any host is touched
+    INTERRUPTED = "interrupted"  # the applying process died: hosts may be half-changed; roll back from the backups
     APPLIED = "applied"
     FAILED = "failed"  # at least one host failed (and was rolled back)
     ROLLED_BACK = "rolled_back"

@@ -5,12 +5,16 @@ tickets, and the findings-by-priority chart as an embedded PNG image at column I
 per domain that has hosts (``Network devices`` / ``網絡設備`` …) with a row per (host, check):
 host, platform, status, check, outcome, priority, object, message; and a ``Findings`` sheet.
 Cells use a CJK-capable font so Chinese renders in Excel and LibreOffice.
+
+Every row goes through :func:`append_row`: text that starts like a formula (``= + - @``, tab, CR;
+host names, messages and objects come from devices) is stored as a string cell with Excel's
+quote prefix, so it is shown as text and never evaluated, not even after the cell is edited.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
@@ -22,7 +26,7 @@ from patrol.report.labels import domain_label, labels
 from patrol.report.model import HostReport, RunReport
 from patrol.report.summary import domain_health
 
-__all__ = ["CJK_FONT", "render_xlsx"]
+__all__ = ["CJK_FONT", "FORMULA_START", "append_row", "render_xlsx"]
 
 #: Font named in every cell: Noto Sans CJK has the glyphs of both languages.
 CJK_FONT = "Noto Sans CJK TC"
@@ -30,11 +34,22 @@ _BODY = Font(name=CJK_FONT, size=10)
 _HEAD = Font(name=CJK_FONT, size=10, bold=True)
 _TITLE = Font(name=CJK_FONT, size=14, bold=True)
 _FILL = PatternFill("solid", fgColor="F6F8FA")
+#: First characters that make a spreadsheet read a cell as a formula (or a DDE call).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def append_row(ws: Worksheet, values: Sequence[object]) -> None:
+    """``ws.append(values)``, with text that starts like a formula written as text (quote prefix)."""
+    ws.append(list(values))
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+            cell.data_type = "s"  # openpyxl made "=..." a formula; a string cell is never evaluated
+            cell.quotePrefix = True
 
 
 def _rows(ws: Worksheet, rows: Iterable[Iterable[object]], header: bool = False) -> None:
     for row in rows:
-        ws.append([None if v is None else v for v in row])
+        append_row(ws, list(row))
         for cell in ws[ws.max_row]:
             cell.font = _HEAD if header else _BODY
             if header:
@@ -43,7 +58,7 @@ def _rows(ws: Worksheet, rows: Iterable[Iterable[object]], header: bool = False)
 
 def _summary(ws: Worksheet, report: RunReport) -> None:
     L, cov = labels(report.lang), report.coverage
-    ws.append([f"{L['title']} {report.run.run_id}"])
+    append_row(ws, [f"{L['title']} {report.run.run_id}"])
     ws["A1"].font = _TITLE
     _rows(ws, [(L["status"], report.run.status.value),
                (L["started"], report.run.started_at.strftime("%Y-%m-%d %H:%M UTC")),

@@ -17,11 +17,14 @@ route                                  role       domain function (CLI command)
 
 The actor (baseline approver, waiver creator, change approver, ticket author) is
 ``api:<token name>``. A waiver's ``approver`` defaults to it. Approving a change records the
-approval; the change is applied (and re-inspected) only once the remediation policy's approvers
-are complete, exactly as with the CLI — a plan that needs a second approver waits in
-``awaiting_approval``; the final approval answers once the apply and its verification run are
-done. Input the domain refuses answers 400 (an empty reason) or 409 (a waiver ending in the
-past, an approval without a matching preview), unknown ids 404; nothing changes.
+approval of the token's identity, never a name from the body: a body naming anyone
+(``{"by": ...}``) is refused with 422. The change is applied (and re-inspected) only once the
+remediation policy's approvers are complete, exactly as with the CLI: a plan that needs a
+second approver waits in ``awaiting_approval`` (the requester cannot be one of them); the final
+approval answers once the apply and its verification run are done. Of two final approvals at
+the same moment exactly one applies; the other answers 409 naming who applies it since when.
+Input the domain refuses answers 400 (an empty reason) or 409 (a waiver ending in the past, an
+approval without a matching preview), unknown ids 404; nothing changes.
 """
 
 from __future__ import annotations
@@ -33,13 +36,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from fastapi import Path as FastPath
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from patrol.errors import ConfigError
 from patrol.service.api import Approver, Limit, Operator, State, Viewer
 from patrol.service.tokens import TokenInfo
 
-__all__ = ["AssignBody", "BaselineBody", "CommentBody", "DeskBody", "WaiverBody", "router"]
+__all__ = ["ApproveBody", "AssignBody", "BaselineBody", "CommentBody", "DeskBody", "WaiverBody", "router"]
 
 router = APIRouter()
 TicketId = Annotated[int, FastPath(ge=1, le=2**53)]
@@ -79,6 +82,12 @@ class DeskBody(BaseModel):
     description: Text
     answer: str | None = Field(default=None, min_length=1, max_length=10000,
                                description="closes a consultation on the spot")  # fmt: skip
+
+
+class ApproveBody(BaseModel):
+    """Nothing to say: the approver is the token's identity (``api:<token name>``), never a body field."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class AssignBody(BaseModel):
@@ -159,19 +168,17 @@ def change(state: State, _: Viewer, change_id: str) -> dict[str, Any]:
 
 
 @router.post("/changes/{change_id}/approve", tags=["remediation"])
-def approve_change(state: State, who: Approver, change_id: str) -> dict[str, Any]:
-    """Approve a previewed change (``patrol remediate --approve --by``): applied once its approvers are complete."""
+def approve_change(state: State, who: Approver, change_id: str, body: ApproveBody | None = None) -> dict[str, Any]:
+    """Approve a previewed change as the token's identity (``patrol remediate --approve``): applied once
+    its approvers are complete. The body, if any, must be empty: it cannot name the approver."""
     from patrol.remediate import Policy, approve, get_change
-    from patrol.remediate.model import ChangeStatus
     from patrol.remediate.tickets import TicketLink
 
-    found = get_change(state.store, change_id)
-    if found.status not in (ChangeStatus.PREVIEWED, ChangeStatus.AWAITING_APPROVAL):
-        raise HTTPException(409, f"change {found.id} is {found.status.value}: only a previewed change awaits "
-                                 "approval; preview the plan again (`patrol remediate ... --check`)")  # fmt: skip
+    found = get_change(state.store, change_id)  # 404; a change not awaiting approval: 409 from approve()
     with _refused():
         policy = Policy.from_env()
-    done = approve(state.settings, state.store, found.plan, _actor(who), policy, hooks=[TicketLink(_actor(who))])
+    done = approve(state.settings, state.store, found.plan, _actor(who), policy, hooks=[TicketLink(_actor(who))],
+                   change_id=found.id)  # fmt: skip
     return done.model_dump(mode="json")
 
 

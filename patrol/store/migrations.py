@@ -36,6 +36,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "metric history index", schema_history.create),
     (7, "notification attachments", schema_notify.create),
     (8, "API token expiry and revocation, dashboard sessions", schema_sessions.create),
+    (9, "who applies a change (crash detection)", schema_changes.create_leases),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -10,6 +10,11 @@
                       verification{}, rolled_back_at, rollback_run_id, error, options{})
     change_approvals (id PK, change_id FK, approver, at)
     change_hosts     (change_id FK, host) PK; status, backup[], apply{}, rollback{}, error
+    change_leases    (change_id PK FK) actor, since, node, pid, proc_token   (migration 8)
+
+A change moves ``previewed | awaiting_approval -> applying`` by compare-and-set (one process
+wins); the winner holds its ``change_leases`` row while it touches devices, so a crashed apply
+(the owner process gone) is found and marked ``interrupted`` by the next command.
 
 Secrets never land here: diffs and backups are stored as the remediation module returned them
 after :func:`patrol.redact.redact_text`; a backup that needed redaction is marked not restorable.
@@ -22,7 +27,16 @@ from sqlalchemy.engine import Connection
 
 from patrol.store.schema import UTCDateTime, metadata
 
-__all__ = ["TABLES", "change_approvals", "change_hosts", "changes", "create"]
+__all__ = [
+    "LEASE_TABLES",
+    "TABLES",
+    "change_approvals",
+    "change_hosts",
+    "change_leases",
+    "changes",
+    "create",
+    "create_leases",
+]
 
 changes = Table(
     "changes",
@@ -84,8 +98,24 @@ change_hosts = Table(
     Index("ix_change_hosts_host", "host"),
 )
 
+change_leases = Table(
+    "change_leases",
+    metadata,
+    Column("change_id", String(64), ForeignKey("changes.id", ondelete="CASCADE"), primary_key=True),
+    Column("actor", String(200), nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+    Column("node", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("proc_token", String(64)),
+)
+
 TABLES: list[Table] = [changes, change_approvals, change_hosts]
+LEASE_TABLES: list[Table] = [change_leases]
 
 
 def create(conn: Connection) -> None:
     metadata.create_all(conn, tables=TABLES)
+
+
+def create_leases(conn: Connection) -> None:
+    metadata.create_all(conn, tables=LEASE_TABLES)

@@ -46,31 +46,13 @@ from patrol.models import (
 )
 from patrol.store import schema as t
 from patrol.store.engine import WRITE, connect, migrate, reason, safe_url
+from patrol.store.process import proc_token as _proc_token
+from patrol.store.process import process_alive as _alive
 from patrol.store.rows import PENDING, HostRow, finding_from_row, host_row, summary
 
 __all__ = ["Store"]
 
 log = logging.getLogger(__name__)
-
-
-def _proc_token(pid: int) -> str | None:
-    """Start time of process ``pid`` (tells a live process from a reused pid); None if unknown."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def _alive(pid: int, token: str | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    current = _proc_token(pid)
-    return token is None or current is None or current == token
 
 
 class Store:
