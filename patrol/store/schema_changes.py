@@ -10,7 +10,7 @@
                       verification{}, rolled_back_at, rollback_run_id, error, options{})
     change_approvals (id PK, change_id FK, approver, at)
     change_hosts     (change_id FK, host) PK; status, backup[], apply{}, rollback{}, error
-    change_leases    (change_id PK FK) actor, since, node, pid, proc_token   (migration 8)
+    change_leases    (change_id PK FK) actor, since, node, pid, proc_token   (migration 9)
 
 A change moves ``previewed | awaiting_approval -> applying`` by compare-and-set (one process
 wins); the winner holds its ``change_leases`` row while it touches devices, so a crashed apply
