@@ -8,6 +8,7 @@ failed or was interrupted, lab could not start).
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from patrol.errors import (
     PluginError,
     ProfileError,
     ReportError,
+    StoreError,
 )
 from patrol.models import Severity
 from patrol.store import Store
@@ -55,6 +57,8 @@ INPUT_ERRORS: tuple[type[PatrolError], ...] = (
     PluginError,
     ReportError,
 )
+log = logging.getLogger(__name__)
+
 SEVERITIES = [s.value for s in Severity]
 SEVERITY_STYLE = {"critical": "bold red", "urgent": "red", "normal": "yellow", "other": "cyan"}
 
@@ -95,8 +99,17 @@ class Context:
         if self._store is None:
             self.settings.home.mkdir(parents=True, exist_ok=True)
             self._store = Store.open(self.settings.db_url)
-            self._store.abort_orphaned_runs()  # a run whose process died (kill -9) is shown as aborted
+            self._housekeeping(self._store)
         return self._store
+
+    @staticmethod
+    def _housekeeping(store: Store) -> None:
+        """Best effort, so that reading works on a full disk: a run whose process died (kill -9)
+        is marked aborted by the first command that can write."""
+        try:
+            store.abort_orphaned_runs()
+        except StoreError as exc:
+            log.debug("orphaned runs left as they are: %s", exc)
 
     def close(self) -> None:
         if self._store is not None:
