@@ -72,7 +72,7 @@ def actor(by: str | None) -> str:
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # a path is never cut in two
     sys.exit(code)
 
 
