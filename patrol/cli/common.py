@@ -11,12 +11,13 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Column, Table
 
 from patrol.config import Settings
 from patrol.errors import (
@@ -45,6 +46,7 @@ __all__ = [
     "fail",
     "handled",
     "out",
+    "print_table",
 ]
 
 EXIT_FINDINGS, EXIT_INPUT, EXIT_FAILURE = 1, 2, 3
@@ -64,6 +66,45 @@ SEVERITY_STYLE = {"critical": "bold red", "urgent": "red", "normal": "yellow", "
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+
+#: narrowest a wrapping column is made when the terminal is too narrow for the table
+MIN_COLUMN, COMFORTABLE_COLUMN = 4, 10
+
+
+def _natural(column: Column) -> int:
+    cells = [column.header, *column.cells]
+    return max((out.measure(cell).maximum for cell in cells), default=1)
+
+
+def print_table(table: Table, keys: Collection[str] = ()) -> None:
+    """Print a listing so that no value is ever cut.
+
+    The ``keys`` columns (by header: ids, host names, check ids) are never wrapped nor shortened:
+    they are as wide as their longest value. The other columns wrap (a word longer than the
+    column folds), down to a few characters each when the terminal is narrow; a table that is
+    still wider than the terminal is printed whole (the terminal wraps its lines, nothing is
+    cropped). On a pipe or in a log (stdout not a terminal, ``COLUMNS`` unset) nothing wraps.
+    """
+    chrome = 3 * len(table.columns) + 1  # borders and padding
+    key_width = sum(_natural(c) for c in table.columns if c.header in keys)
+    others = [c for c in table.columns if c.header not in keys]
+    floor = max(MIN_COLUMN, min(COMFORTABLE_COLUMN, (out.width - chrome - key_width) // max(len(others), 1)))
+    for column in table.columns:
+        natural = _natural(column)
+        if column.header in keys:
+            column.no_wrap, column.overflow, column.min_width = True, "ignore", natural
+        else:
+            column.overflow, column.min_width = "fold", min(natural, floor)
+    if out.is_terminal or "COLUMNS" in os.environ:
+        out.print(table, crop=False)
+        return
+    previous = out.width  # print(width=) cannot exceed the console's width: widen the console
+    out.width = max(previous, chrome + sum(_natural(c) for c in table.columns))
+    try:
+        out.print(table, crop=False)
+    finally:
+        out.width = previous
 
 
 def actor(by: str | None) -> str:

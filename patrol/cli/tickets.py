@@ -17,7 +17,17 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import EXIT_INPUT, SEVERITIES, SEVERITY_STYLE, Context, actor, fail, handled, out
+from patrol.cli.common import (
+    EXIT_INPUT,
+    SEVERITIES,
+    SEVERITY_STYLE,
+    Context,
+    actor,
+    fail,
+    handled,
+    out,
+    print_table,
+)
 from patrol.models import Severity, utcnow
 from patrol.tickets import (
     Channel,
@@ -156,7 +166,7 @@ def tickets_cmd(obj: Context, state: str, priority: tuple[str, ...], klass: str 
             f"{t.occurrences}x" + (f" (reopened {t.recurrence}x)" if t.recurrence else ""),
             _clock_text(_worst_clock(clocks(t, contract, now)), now), escape(t.assignee or ""),
         )  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"id", "host"})
 
 
 # --- patrol ticket ... -------------------------------------------------------------------
@@ -195,7 +205,7 @@ def show(obj: Context, ticket_id: str, service: str | None, at: str | None, as_j
     for e in events:
         moved = f"{e.from_state or ''} → {e.to_state}" if e.to_state else ""
         timeline.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), e.action, moved, escape(e.note), e.run_id or "")
-    out.print(timeline)
+    print_table(timeline, keys={"run"})
     if runs:
         out.print(f"seen in {len(runs)} run(s): " + ", ".join(r for r, _ in runs))
 
@@ -354,18 +364,22 @@ def waive(obj: Context, check_id: str, host: str | None, group: str | None, unti
 
 @click.command("waivers")
 @click.option("--all", "include_expired", is_flag=True, help="Include expired waivers.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def waivers_cmd(obj: Context, include_expired: bool) -> None:
+def waivers_cmd(obj: Context, include_expired: bool, as_json: bool) -> None:
     """Waivers in force (or all)."""
     with _handled():
         found = list_waivers(obj.store, include_expired)
+    if as_json:
+        out.print_json(json.dumps([w.model_dump(mode="json") for w in found]))
+        return
     table = Table(title=f"waivers: {len(found)}", title_justify="left")
     for column in ("id", "check", "scope", "until (UTC)", "approver", "reason", "expired"):
         table.add_column(column, overflow="fold")
     for w in found:
         table.add_row(str(w.id), w.check_id, escape(w.scope), f"{w.until:%Y-%m-%d %H:%M}", escape(w.approver),
                       escape(w.reason), f"{w.expired_at:%Y-%m-%d %H:%M}" if w.expired_at else "")  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"id", "check"})
 
 
 @click.command("sla")
@@ -411,7 +425,7 @@ def _print_sla(report: Any, contract: ServiceContract, now: datetime) -> None:
         style = CLOCK_STYLE.get(c.status) or "default"
         table.add_row(str(t.id), f"{t.priority.value} {t.priority.zh}", c.clock, f"[{style}]{c.status}[/]",
                       escape(deadline), remaining)  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"ticket"})
     out.print(f"{len(report.breached)} breached, {len(report.warnings)} warning; "
               f"{len(report.escalated)} escalated now to {escape(contract.person_in_charge)} (上報)")  # fmt: skip
     for t, c in report.escalated:
@@ -438,7 +452,7 @@ def notifications(obj: Context, state: str | None, as_json: bool) -> None:
         error = escape(r["last_error"] or "")
         table.add_row(str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["target"], r["event"],
                       str(r["ticket_id"] or ""), r["state"], str(r["attempts"]), error)  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"id", "ticket"})
 
 
 COMMANDS: list[click.Command] = [tickets_cmd, ticket, waive, waivers_cmd, sla, notifications]
