@@ -74,7 +74,8 @@ MIN_COLUMN, COMFORTABLE_COLUMN = 4, 10
 
 def _natural(column: Column) -> int:
     cells = [column.header, *column.cells]
-    return max((out.measure(cell).maximum for cell in cells), default=1)
+    unbounded = out.options.update_width(100_000)
+    return max((out.measure(cell, options=unbounded).maximum for cell in cells), default=1)
 
 
 def print_table(table: Table, keys: Collection[str] = ()) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from patrol import plugins
@@ -239,8 +240,8 @@ def findings(
             f.domain.value,
             f.host,
             f.check_id,
-            f.object,
-            f.message,
+            escape(f.object),
+            escape(f.message),
         )
     print_table(table, keys={"host", "check"})
 
