@@ -100,8 +100,8 @@ def test_at_80_columns_ids_hosts_and_check_ids_are_whole_and_other_columns_wrap(
 
 def test_through_a_real_pipe_the_run_id_is_whole(tmp_path: Path, db: str) -> None:
     env = cli(tmp_path).env
-    proc = subprocess.run([sys.executable, "-m", "patrol", "--db", db, "runs"], cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120, check=False)  # fmt: skip
+    command = [sys.executable, "-m", "patrol", "--db", db, "runs"]
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert RUN_ID in proc.stdout and "…" not in proc.stdout
 
