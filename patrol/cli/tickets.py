@@ -100,6 +100,13 @@ def _service_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--service", type=click.Path(dir_okay=False), help=text)(fn)
 
 
+def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    from patrol.report.labels import default_lang
+
+    text = "Language of the titles [default: from the locale, LANG=zh_* gives zh]."
+    return click.option("--lang", type=click.Choice(["en", "zh"]), default=default_lang, help=text)(fn)
+
+
 def _by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--by", help="Who makes the change (audit trail) [env PATROL_USER; default login name].")(fn)
 
@@ -143,10 +150,11 @@ def _ticket_json(ticket: Ticket, contract: ServiceContract, now: datetime) -> di
 @click.option("--host", help="Only this host.")
 @click.option("--at", "at", help="Evaluate SLA clocks at this time (ISO, UTC) [default: now].")
 @_service_option
+@_lang_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def tickets_cmd(obj: Context, state: str, priority: tuple[str, ...], klass: str | None, host: str | None,
-                at: str | None, service: str | None, as_json: bool) -> None:  # fmt: skip
+                at: str | None, service: str | None, lang: str, as_json: bool) -> None:  # fmt: skip
     """Tickets, worst priority first (default: the open ones)."""
     with _handled():
         contract, now = _contract(service), parse_time(at)
@@ -162,7 +170,7 @@ def tickets_cmd(obj: Context, state: str, priority: tuple[str, ...], klass: str 
     for t in found:
         table.add_row(
             str(t.id), f"[{SEVERITY_STYLE[t.priority.value]}]{t.priority.value} {t.priority.zh}[/]", _label(t),
-            f"{t.klass.value} {t.klass.zh}", escape(t.host or t.location), escape(t.title),
+            f"{t.klass.value} {t.klass.zh}", escape(t.host or t.location), escape(t.title_in(lang)),
             f"{t.occurrences}x" + (f" (reopened {t.recurrence}x)" if t.recurrence else ""),
             _clock_text(_worst_clock(clocks(t, contract, now)), now), escape(t.assignee or ""),
         )  # fmt: skip
@@ -181,9 +189,10 @@ def ticket() -> None:
 @click.argument("ticket_id", metavar="ID")
 @_service_option
 @click.option("--at", "at", help="Evaluate SLA clocks at this time [default: now].")
+@_lang_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def show(obj: Context, ticket_id: str, service: str | None, at: str | None, as_json: bool) -> None:
+def show(obj: Context, ticket_id: str, service: str | None, at: str | None, lang: str, as_json: bool) -> None:
     """Timeline of ticket ID: every state change, comment, run that saw it, and its SLA clocks."""
     from patrol.tickets.repo import get_ticket, ticket_events_of, ticket_runs
 
@@ -198,7 +207,7 @@ def show(obj: Context, ticket_id: str, service: str | None, at: str | None, as_j
         data["timeline"] = [e.model_dump(mode="json") for e in events]
         out.print_json(json.dumps(data))
         return
-    _print_ticket(t, contract, now, waiver)
+    _print_ticket(t, contract, now, waiver, lang)
     timeline = Table(title="timeline", title_justify="left")
     for column in ("when (UTC)", "who", "what", "from → to", "why / note", "run"):
         timeline.add_column(column, overflow="fold")
@@ -210,8 +219,8 @@ def show(obj: Context, ticket_id: str, service: str | None, at: str | None, as_j
         out.print(f"seen in {len(runs)} run(s): " + ", ".join(r for r, _ in runs))
 
 
-def _print_ticket(t: Ticket, contract: ServiceContract, now: datetime, waiver: Any) -> None:
-    out.print(f"[bold]ticket {t.id}[/] {escape(t.title)}")
+def _print_ticket(t: Ticket, contract: ServiceContract, now: datetime, waiver: Any, lang: str) -> None:
+    out.print(f"[bold]ticket {t.id}[/] {escape(t.title_in(lang))}")
     out.print(f"  class {t.klass.value} {t.klass.zh} · priority [{SEVERITY_STYLE[t.priority.value]}]"
               f"{t.priority.value} {t.priority.zh}[/] · state {_label(t)} · source {t.source.value}")  # fmt: skip
     if t.host:
