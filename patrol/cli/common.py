@@ -65,6 +65,7 @@ SEVERITIES = [s.value for s in Severity]
 SEVERITY_STYLE = {"critical": "bold red", "urgent": "red", "normal": "yellow", "other": "cyan"}
 
 out = Console(highlight=False)
+out.soft_wrap = not out.is_terminal  # in a pipe or a log, a line of text (a path, an id) is never folded
 err = Console(stderr=True, highlight=False)
 
 
@@ -98,12 +99,12 @@ def print_table(table: Table, keys: Collection[str] = ()) -> None:
         else:
             column.overflow, column.min_width = "fold", min(natural, floor)
     if out.is_terminal or "COLUMNS" in os.environ:
-        out.print(table, crop=False)
+        out.print(table, crop=False, soft_wrap=False)
         return
     previous = out.width  # print(width=) cannot exceed the console's width: widen the console
     out.width = max(previous, chrome + sum(_natural(c) for c in table.columns))
     try:
-        out.print(table, crop=False)
+        out.print(table, crop=False, soft_wrap=False)
     finally:
         out.width = previous
 

@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import SingletonThreadPool
@@ -152,10 +152,21 @@ def _current_version(conn: Connection) -> int:
     return max(versions, default=0)
 
 
+def _up_to_date(engine: Engine) -> bool:
+    """The database is at this patrol's schema version: read without taking the write lock, so that
+    the many commands that only read neither wait for a writer nor write at start-up."""
+    with engine.connect() as conn, conn.begin():
+        if not inspect(conn).has_table(schema_version.name):
+            return False
+        return max(conn.execute(select(schema_version.c.version)).scalars().all(), default=0) == SCHEMA_VERSION
+
+
 def migrate(engine: Engine) -> int:
     """Apply every pending migration; return the schema version. Refuses a newer database."""
     where = safe_url(engine.url)
     try:
+        if _up_to_date(engine):
+            return SCHEMA_VERSION
         with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             current = _current_version(conn)
         if current > SCHEMA_VERSION:
