@@ -182,27 +182,71 @@ def _ansible_messages() -> Iterator[list[str]]:
 
 
 def _parse_failure(sources: Sequence[str], messages: list[str], exc: BaseException) -> str:
-    """The plugin failure that matters (yaml for .yml files, ini otherwise) with a line number."""
-    failing = next((s for s in sources if s in str(exc)), sources[0])
-    wanted = "'yaml'" if failing.endswith((".yml", ".yaml")) else "'ini'"
+    """What is wrong with the file that failed: the YAML parser's own error with its line and column
+    for a YAML file (by name or by content), else the INI plugin's message."""
+    failing, source = _failing_file(sources, exc)
+    fix = f"check it with: ansible-inventory -i {source} --list"
+    is_yaml = _looks_like_yaml(failing)
+    if is_yaml:
+        syntax = _yaml_syntax_error(failing)
+        if syntax is not None:
+            line, column, problem = syntax
+            return (f"inventory {failing}:{line}:{column} does not parse: YAML syntax error at line {line}, column "
+                    f"{column}: {problem}. Fix the indentation or quoting there ({fix})")  # fmt: skip
+    wanted = "'yaml'" if is_yaml else "'ini'"
     relevant = [m for m in messages if wanted in m] or [m for m in messages if "plugin" in m] or [str(exc)]
-    detail = relevant[0].split("plugin.", 1)[-1].strip()
-    position = _yaml_position(failing) if wanted == "'yaml'" else ""
-    fix = f"Fix the file (try: ansible-inventory -i {failing} --list)"
-    return f"inventory {failing}{position} does not parse: {detail}. {fix}"
+    detail = relevant[0].split("plugin.", 1)[-1].strip().rstrip(".")
+    return f"inventory {failing} does not parse: {detail}. Fix the file ({fix})"
 
 
-def _yaml_position(path: str) -> str:
+def _failing_file(sources: Sequence[str], exc: BaseException) -> tuple[str, str]:
+    """``(file, source)``: the file ansible names in ``exc`` (shown under the ``-i`` path that holds
+    it) and that ``-i`` source; the first source when ansible names none."""
+    named = re.search(r"inventory source (.+?)\s*$", str(exc))
+    path = Path(named.group(1)).resolve() if named else None
+    for source in sources:
+        root = Path(source).resolve()
+        if path is None or path == root:
+            return source, source
+        if path.is_relative_to(root):
+            return str(Path(source) / path.relative_to(root)), source
+    return (str(path) if path else sources[0]), sources[0]
+
+
+_YAML_LINE = re.compile(r"^(---|\.\.\.|- |[^\s\[=#;][^=]*:(\s|$))")
+
+
+def _looks_like_yaml(path: str) -> bool:
+    """A ``.yml``/``.yaml``/``.json`` file, or one whose first statement is a YAML key or document start."""
+    if path.endswith((".yml", ".yaml", ".json")):
+        return True
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    first = next((line for line in lines if line.strip() and not line.lstrip().startswith(("#", ";"))), "")
+    return bool(_YAML_LINE.match(first))
+
+
+def _yaml_syntax_error(path: str) -> tuple[int, int, str] | None:
+    """``(line, column, "problem (context)")`` from PyYAML (syntax only: ansible's tags such as
+    ``!vault`` are not constructed), or None when the file is well-formed YAML."""
     import yaml
 
     try:
-        yaml.load(Path(path).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        for _ in yaml.compose_all(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader):
+            pass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        return f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-    except (OSError, yaml.YAMLError):
-        return ""
-    return ""
+        mark = exc.problem_mark or exc.context_mark
+        if mark is None:
+            return None
+        problem = exc.problem or exc.context or "not valid YAML"
+        if exc.context and exc.context_mark and exc.problem:
+            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        return mark.line + 1, mark.column + 1, problem
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return None
 
 
 def _select(manager: Any, limit: str | None, sources: Sequence[str]) -> list[Any]:

@@ -9,7 +9,9 @@ A host that was not inspected gets ``not_evaluated`` for every applicable check 
 ``findings_for`` makes one :class:`~patrol.models.Finding` per ``fail`` result::
 
     Finding(run_id="20261126-020003-9f3a", host="core-sw1", check_id="net.ntp.servers", object="",
-            severity="urgent", domain="network", title_en="NTP servers as agreed", title_zh="...",
+            severity="urgent", domain="network",
+            title_en="NTP servers are not the agreed ones; they must be exactly the agreed servers",
+            title_zh="NTP 伺服器與約定不一致；必須與約定的伺服器完全相同",   # the check's problem text
             message="security.ntp_servers is ['192.0.2.99'], expected equals [...]: missing [...]",
             evidence={"actual": [...], "expected": [...], "missing": [...], "extra": [...]},
             remediation={"playbook": "playbooks/remediate/ntp.yml", "vars": {}})
@@ -108,8 +110,8 @@ def _finding(run_id: str, host: Host, result: CheckResult, check: Check) -> Find
         object=result.object,
         severity=check.severity,
         domain=host.device_class,
-        title_en=check.title_en,
-        title_zh=check.title_zh,
+        title_en=check.problem("en", result.evidence, result.object),
+        title_zh=check.problem("zh", result.evidence, result.object),
         message=result.message,
         evidence=result.evidence,
         remediation=check.remediation.model_dump() if check.remediation else None,

@@ -17,7 +17,10 @@ A value the snapshot does not carry never passes: it gives the check's ``missing
     kind: cert_days        {min_days: 30}
     kind: present          {field: security.logging_servers}   present and not empty / true
 
-A third-party kind implements :class:`CheckKind` and registers under ``patrol.checks``.
+A third-party kind implements :class:`CheckKind` and registers under ``patrol.checks``. A kind's
+``figures`` name the evidence keys of a failing verdict that a check's ``problem`` text may use as
+``{placeholders}`` (with ``object``), e.g. threshold: "Memory use is {actual:g} %; it must stay
+below {limit:g} %".
 """
 
 from __future__ import annotations
@@ -131,6 +134,7 @@ class ThresholdCheck(FieldCheck):
     """``actual <op> limit`` on a number, e.g. ``used_percent < 85``."""
 
     name: ClassVar[str] = "threshold"
+    figures: ClassVar[tuple[str, ...]] = ("field", "actual", "op", "limit")
     op: Literal["<", "<=", ">", ">=", "==", "!="]
     limit: float | VarRef
 
@@ -148,6 +152,7 @@ class EqualsCheck(FieldCheck):
     """``actual == expect`` (a literal or ``{var: NAME}``)."""
 
     name: ClassVar[str] = "equals"
+    figures: ClassVar[tuple[str, ...]] = ("field", "actual", "expected")
     expect: Any
 
     def judge(self, obj: str, actual: Any, ctx: CheckContext) -> Verdict:
@@ -167,6 +172,8 @@ class MembershipCheck(FieldCheck):
     """Set comparison of a list (equals/superset/subset) or a value in/not in an allowed list."""
 
     name: ClassVar[str] = "membership"
+    #: missing / extra: set ops (equals, superset, subset) only
+    figures: ClassVar[tuple[str, ...]] = ("field", "actual", "op", "expected", "missing", "extra")
     op: Literal["equals", "superset", "subset", "in", "not_in"]
     values: list[Any] | VarRef
     regex: bool = False
@@ -229,6 +236,7 @@ class ConfigLineCheck(KindBase):
     optionally only among the child lines of blocks whose header matches ``parent``."""
 
     name: ClassVar[str] = "config_line"
+    figures: ClassVar[tuple[str, ...]] = ("pattern", "parent", "must", "matched_lines")
     pattern: str
     must: Literal["match", "not_match"] = "match"
     parent: str | None = None
@@ -257,6 +265,7 @@ class InterfaceStateCheck(KindBase):
     """Interfaces administratively up must be operationally up (one verdict per interface)."""
 
     name: ClassVar[str] = "interface_state"
+    figures: ClassVar[tuple[str, ...]] = ("admin_up", "oper_up", "description")
     #: only interfaces whose name matches (search); all when unset
     name_regex: str | None = Field(default=None, alias="name")
     #: names to leave out (full match, regular expressions)
@@ -293,6 +302,7 @@ class CertDaysCheck(KindBase):
     """Each certificate must stay valid for at least ``min_days`` more days."""
 
     name: ClassVar[str] = "cert_days"
+    figures: ClassVar[tuple[str, ...]] = ("not_after", "expires_on", "days_left", "min_days")
     min_days: float | VarRef = 30
     path: str | None = None
 
@@ -311,7 +321,8 @@ class CertDaysCheck(KindBase):
         if not isinstance(not_after, datetime):
             return Verdict(path, ERROR, f"expiry date unknown: {cert.get('error') or 'not reported'}", {})
         days = round((not_after - now).total_seconds() / 86400, 1)
-        evidence = {"not_after": not_after.isoformat(), "days_left": days, "min_days": min_days}
+        evidence = {"not_after": not_after.isoformat(), "expires_on": f"{not_after:%Y-%m-%d}", "days_left": days,
+                    "min_days": min_days}  # fmt: skip
         if days >= min_days:
             return Verdict(path, PASS, f"valid for {days:g} more days", evidence)
         state = f"expired {-days:g} days ago" if days < 0 else f"expires in {days:g} days"
@@ -322,6 +333,7 @@ class PresentCheck(FieldCheck):
     """The field is present and true / not empty (e.g. logging servers configured)."""
 
     name: ClassVar[str] = "present"
+    figures: ClassVar[tuple[str, ...]] = ("field", "actual")
 
     def judge(self, obj: str, actual: Any, ctx: CheckContext) -> Verdict:
         evidence = {"field": self.field, "actual": actual}

@@ -7,7 +7,9 @@ A profile file::
     applies_to: {device_class: [network]}      # optional: device_class / platform / group lists
     checks:
       - id: net.ntp.servers                    # dotted, unique across every loaded profile
-        title: {en: NTP servers as agreed, zh: NTP 伺服器符合約定}
+        title: {en: NTP servers as agreed, zh: NTP 伺服器符合約定}   # the state wanted
+        problem: {en: "NTP servers differ from the agreed ones; they must be the agreed ones",
+                  zh: NTP 伺服器與約定不一致；必須與約定一致}          # what a finding says
         severity: urgent                       # critical | urgent | normal | other
         kind: membership                       # an entry point of group patrol.checks
         applies_to: {platform: [cisco_ios]}    # optional, narrows the profile's
@@ -16,6 +18,13 @@ A profile file::
         values: {var: patrol_expected_ntp_servers}  # / ({var: NAME} = host inventory variable)
         remediation: {playbook: playbooks/remediate/ntp.yml, vars: {}}   # optional
         description: Clocks must agree for logs to be usable.             # optional
+
+``title`` names the state the check wants (a passing check reads well); ``problem`` is the title
+of a finding: what is wrong and what is expected, in human words. It may name the figures of the
+failing result as ``{placeholders}`` (format specs allowed: ``{actual:g}``): ``object`` (the
+interface, filesystem, certificate … or empty) and the figures of the kind's evidence (each kind's
+``figures``, e.g. threshold: ``actual``, ``limit``; lists read as ``a, b``). A check without
+``problem`` gets "Not met: <title>" / "未符合：<title>".
 
 ``applies_to`` matches a host when every list given contains the host's value (groups: any of
 the host's groups). :func:`load_profiles` takes files and folders. A folder contributes every
@@ -27,7 +36,8 @@ and is skipped (logged). A file named explicitly is always read as a profile.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import string
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +88,7 @@ class Remediation(_Strict):
 class _CheckHeader(_Strict):
     id: str = Field(pattern=CHECK_ID_PATTERN)
     title: Title
+    problem: Title | None = None
     severity: Severity
     kind: str
     applies_to: AppliesTo = AppliesTo()
@@ -109,6 +120,9 @@ class Check:
     remediation: Remediation | None = None
     description: str = ""
     source: str = ""
+    #: finding title templates (see the module docstring); empty: derived from the title
+    problem_en: str = ""
+    problem_zh: str = ""
 
     def applies(self, host: Host) -> bool:
         return all(a.matches(host) for a in self.applies_to)
@@ -116,12 +130,27 @@ class Check:
     def title(self, lang: str = "en") -> str:
         return self.title_zh if lang == "zh" else self.title_en
 
+    def problem(self, lang: str = "en", evidence: Mapping[str, Any] | None = None, obj: str = "") -> str:
+        """The title of a finding of this check: what is wrong, what is expected, with its figures."""
+        template = self.problem_zh if lang == "zh" else self.problem_en
+        derived = f"未符合：{self.title_zh}" if lang == "zh" else f"Not met: {self.title_en}"
+        if not template:
+            return derived
+        figures = {k: ", ".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in (evidence or {}).items()}
+        try:
+            return template.format_map(figures | {"object": obj})
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):  # a figure this result lacks
+            log.debug("check %s: problem %r cannot be filled from %s", self.id, template, evidence)
+            return derived
+
 
 #: The built-in check behind coverage-gap findings: a host that could not be inspected.
 COVERAGE_CHECK = Check(
     id="coverage.not_inspected",
     title_en="Host could not be inspected",
     title_zh="設備未能巡檢",
+    problem_en="Host could not be inspected",  # the title already says what is wrong
+    problem_zh="設備未能巡檢",
     severity=Severity.URGENT,
     kind_name="coverage",
     kind=None,
@@ -180,7 +209,7 @@ def _from_validation(path: str, exc: ValidationError, check_id: str | None, allo
     errors = exc.errors()
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains the rest
     loc = [str(p) for p in err["loc"]]
-    nested = len(loc) > 1 and loc[0] in ("title", "applies_to", "remediation")
+    nested = len(loc) > 1 and loc[0] in ("title", "problem", "applies_to", "remediation")
     key = ".".join(loc[:2]) if nested else (loc[0] if loc else None)
     return ProfileError(path, _explain(err, loc, key, allowed), check_id, key)
 
@@ -219,6 +248,7 @@ def _load_check(path: str, raw: Any, index: int, profile_applies: AppliesTo) -> 
             ) from exc
         raise _from_validation(path, exc, check_id, _HEADER_KEYS) from exc
     kind_cls = _kind_class(path, header.id, header.kind)
+    _check_placeholders(path, header, getattr(kind_cls, "figures", None))
     params = {k: v for k, v in raw.items() if k not in _HEADER_KEYS}
     try:
         kind = kind_cls.model_validate(params)
@@ -236,7 +266,29 @@ def _load_check(path: str, raw: Any, index: int, profile_applies: AppliesTo) -> 
         remediation=header.remediation,
         description=header.description,
         source=path,
+        problem_en=header.problem.en if header.problem else "",
+        problem_zh=header.problem.zh if header.problem else "",
     )
+
+
+def _check_placeholders(path: str, header: _CheckHeader, figures: Iterable[str] | None) -> None:
+    """Every ``{placeholder}`` of ``problem`` is a figure the kind gives (when the kind lists them)."""
+    if header.problem is None or figures is None:
+        return
+    known = {"object", *figures}
+    for lang in ("en", "zh"):
+        try:
+            names = [f for _, f, _, _ in string.Formatter().parse(getattr(header.problem, lang)) if f is not None]
+        except ValueError as exc:
+            raise ProfileError(path, f"{exc}; write braces as {{{{ and }}}}", header.id, f"problem.{lang}") from exc
+        unknown = sorted({n.split(".")[0].split("[")[0] for n in names} - known)
+        if unknown:
+            raise ProfileError(
+                path,
+                f"unknown placeholder {{{unknown[0]}}}; kind {header.kind!r} offers: {', '.join(sorted(known))}",
+                header.id,
+                f"problem.{lang}",
+            )
 
 
 def _load_profile(path: Path) -> Profile:

@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import SEVERITY_STYLE, Context, actor, fail, handled, out
+from patrol.cli.common import SEVERITY_STYLE, Context, actor, fail, handled, out, print_table
 from patrol.report.atomic import write_atomic
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def show_baseline(obj: Context, host: str, history: bool, as_json: bool) -> None
         source = f"run {b.source_run} ({b.source_host})" if b.kind == "snapshot" else f"{b.template_path}"
         table.add_row(b.kind, f"{b.scope} {b.target}", f"v{b.version}", b.approved_by,
                       b.approved_at.strftime("%Y-%m-%d %H:%M UTC"), b.reason, source)  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"version"})
 
 
 def _groups(obj: Context, host: str) -> tuple[str, ...]:
@@ -185,7 +185,7 @@ def _print_drift(run_id: str, results: list[Any]) -> None:
         for note in host_drift.notes:
             out.print(f"note: {escape(note)}")
     if table.row_count:
-        out.print(table)
+        print_table(table, keys={"host", "check"})
     total = sum(len(f) for _, _, f in results)
     out.print(
         f"{total} drift item(s); no drift: {', '.join(clean) or '-'}; no baseline: {', '.join(no_baseline) or '-'}"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.table import Table
 
-from patrol.cli.common import Context, fail, handled, out
+from patrol.cli.common import Context, fail, handled, out, print_table
 from patrol.models import utcnow
 
 if TYPE_CHECKING:
@@ -79,6 +79,10 @@ _TITLES = {
 }  # fmt: skip
 
 
+#: columns of the trends tables that name a thing (never cut)
+KEY_COLUMNS = {"host", "check", "check_id", "platform"}
+
+
 def _table(name: str, frame: pd.DataFrame, limit: int = 15) -> Table:
     table = Table(title=_TITLES.get(name, name), title_justify="left")
     for column in frame.columns:
@@ -99,7 +103,7 @@ def _print_trends(result: Trends) -> None:
         if frame.empty:
             out.print(f"{_TITLES.get(name, name)}: no data")
         else:
-            out.print(_table(name, frame))
+            print_table(_table(name, frame), keys=KEY_COLUMNS)
 
 
 def _png(result: Trends, output: Path, lang: str) -> list[Path]:
@@ -193,7 +197,7 @@ def forecast(obj: Context, metric: str, horizon: str, since: str, threshold: flo
     elif not found:
         out.print(f"no data: no {metric} measurement in the store since {since} (nothing to forecast)")
     else:
-        out.print(_forecast_table(found, metric))
+        print_table(_forecast_table(found, metric), keys={"host"})
 
 
 @click.command()
@@ -248,7 +252,7 @@ def _print_proposals(found: list[Any], since: str, top: int) -> None:
     for i, p in enumerate(shown, 1):
         assets = ", ".join(p.assets[:5]) + (" …" if len(p.assets) > 5 else "")
         table.add_row(str(i), p.priority.value, p.title, assets, p.timeline)
-    out.print(table)
+    print_table(table, keys={"#"})
     if len(found) > len(shown):
         more = len(found) - len(shown)
         out.print(f"{more} more proposals rank below these (--top 0 shows all, --format json lists them)")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -24,6 +25,7 @@ from patrol.cli.common import (
     fail,
     handled,
     out,
+    print_table,
 )
 from patrol.errors import ReportError
 from patrol.models import Host, HostResult, RunStatus, RunSummary, Severity
@@ -151,14 +153,14 @@ def _print_summary(summary: RunSummary, by_domain_severity: dict[str, dict[str, 
         gaps.add_column("why")
         for host, why in summary.gaps.items():
             gaps.add_row(host, why)
-        out.print(gaps)
+        print_table(gaps, keys={"host"})
     table = Table(title="findings by domain and priority", title_justify="left")
     table.add_column("domain")
     for sev in SEVERITIES:
         table.add_column(f"{sev} {Severity(sev).zh}", justify="right", style=SEVERITY_STYLE[sev])
     for domain, counts in [*by_domain_severity.items(), ("all", summary.findings_by_severity)]:
         table.add_row(domain, *[str(counts.get(s, 0)) for s in SEVERITIES])
-    out.print(table)
+    print_table(table)
 
 
 # --- history -----------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
             f"{s.coverage_percent}%",
             *[str(s.findings_by_severity.get(sev, 0)) for sev in SEVERITIES],
         )
-    out.print(table)
+    print_table(table, keys={"run"})
 
 
 @click.command()
@@ -238,10 +240,10 @@ def findings(
             f.domain.value,
             f.host,
             f.check_id,
-            f.object,
-            f.message,
+            escape(f.object),
+            escape(f.message),
         )
-    out.print(table)
+    print_table(table, keys={"host", "check"})
 
 
 def _locale_lang() -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import Any
 
 import click
 from rich.table import Table
 
-from patrol.cli.common import EXIT_FAILURE, err, fail, handled, out
+from patrol.cli.common import EXIT_FAILURE, err, fail, handled, out, print_table
 
 __all__ = ["lab"]
 
@@ -38,7 +40,8 @@ def lab_down_cmd() -> None:
 
 
 @lab.command("status")
-def lab_status_cmd() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def lab_status_cmd(as_json: bool) -> None:
     """Show what the lab serves (exit 3 when it is not running)."""
     from patrol.lab.manager import lab_status
 
@@ -46,7 +49,11 @@ def lab_status_cmd() -> None:
         status = lab_status()
         if not status.running:
             fail("the lab is not running: start it with `patrol lab up`", EXIT_FAILURE)
-        _print_lab(status)
+    if as_json:
+        endpoints = [asdict(e) | {"reachable": e.host in status.reachable} for e in status.endpoints]
+        out.print_json(json.dumps({"pid": status.pid, "log_file": str(status.log_file), "endpoints": endpoints}))
+        return
+    _print_lab(status)
 
 
 def _print_lab(status: Any) -> None:
@@ -60,5 +67,5 @@ def _print_lab(status: Any) -> None:
             else ("[green]up[/]" if e.host in status.reachable else "[red]down[/]")
         )
         table.add_row(e.host, e.kind, f"{e.proto}/{e.address}:{e.port}", state)
-    out.print(table)
+    print_table(table, keys={"host"})
     out.print(f"log: {status.log_file}")

@@ -20,7 +20,7 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import EXIT_FAILURE, EXIT_INPUT, Context, actor, fail, handled, out
+from patrol.cli.common import EXIT_FAILURE, EXIT_INPUT, Context, actor, fail, handled, out, print_table
 
 __all__ = ["COMMANDS"]
 
@@ -205,7 +205,7 @@ def changes(obj: Context, change_id: str | None, host: str | None, limit: int, a
             ", ".join(c.plan.hosts), ", ".join(a.approver for a in c.approvals) or "-",
             {True: "yes", False: "no", None: "-"}[c.verified], str(c.plan.ticket_id or "-"),
         )  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"change", "ticket"})
 
 
 COMMANDS: list[click.Command] = [remediate, rollback, changes]

@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import EXIT_FAILURE, Context, fail, handled, out
+from patrol.cli.common import EXIT_FAILURE, Context, fail, handled, out, print_table
 
 __all__ = ["COMMANDS"]
 
@@ -87,7 +87,10 @@ def list_(obj: Context, as_json: bool) -> None:
         state, due = ("paused", "-") if s.paused else ("active", _when(s.next_due))
         table.add_row(escape(s.name), s.kind, s.cron, s.timezone, escape(s.limit or "-"), state, due,
                       s.last_run_id or "-", s.last_status or "-", s.source)  # fmt: skip
-    out.print(table if items else "no schedules (`patrol schedule add NAME --cron ... -i INVENTORY`)")
+    if items:
+        print_table(table, keys={"name", "last run"})
+    else:
+        out.print("no schedules (`patrol schedule add NAME --cron ... -i INVENTORY`)")
 
 
 def _toggle(paused: bool) -> click.Command:
@@ -196,8 +199,9 @@ def token_add(obj: Context, name: str, role: str, expires: str | None) -> None:
 
 
 @token.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def token_list(obj: Context) -> None:
+def token_list(obj: Context, as_json: bool) -> None:
     """List token names and roles (never the tokens)."""
     from patrol.service.tokens import list_tokens
 
@@ -205,13 +209,19 @@ def token_list(obj: Context) -> None:
         items = list_tokens(obj.store)
     from patrol.service.tokens import token_status
 
+    if as_json:
+        out.print_json(json.dumps([{"name": t.name, "role": t.role, "status": token_status(t),
+                                    "created_at": t.created_at, "expires_at": t.expires_at,
+                                    "revoked_at": t.revoked_at, "last_used_at": t.last_used_at}
+                                   for t in items], default=str))  # fmt: skip
+        return
     table = Table()
     for column in ("name", "role", "status", "created", "expires", "revoked", "last used"):
         table.add_column(column)
     for t in items:
         table.add_row(escape(t.name), t.role, token_status(t), _when(t.created_at), _when(t.expires_at),
                       _when(t.revoked_at), _when(t.last_used_at))  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"name"})
 
 
 @token.command(name="revoke")

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from patrol.cli.common import print_table
 from patrol.errors import NotFoundError
 from patrol.store import Store
 
@@ -50,7 +51,7 @@ def run_hosts(out: Console, store: Store, run_id: str, as_json: bool) -> None:
             seconds,
             escape(r.error or ""),
         )
-    out.print(table)
+    print_table(table, keys={"host"})
 
 
 def _row_dict(row: Any) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def host_detail(out: Console, store: Store, run_id: str, host: str, as_json: boo
         table.add_column(column, overflow="fold")
     for f in sorted(found, key=lambda f: -f.severity.rank):
         table.add_row(f.severity.value, f.check_id, escape(f.object), escape(f.message))
-    out.print(table)
+    print_table(table, keys={"check"})
 
 
 def _print_snapshot(out: Console, snapshot: Any) -> None:
@@ -99,7 +100,7 @@ def _print_snapshot(out: Console, snapshot: Any) -> None:
                 "" if r.used_percent is None else f"{r.used_percent:.1f}",
                 "" if r.capacity is None else f"{r.capacity:,.0f} {r.unit}",
             )
-        out.print(res)
+        print_table(res, keys={"name"})
     down = [i.name for i in snapshot.interfaces if i.admin_up and i.oper_up is False]
     out.print(
         f"interfaces: {len(snapshot.interfaces)}" + (f", admin-up but down: {escape(', '.join(down))}" if down else "")

@@ -17,7 +17,17 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import EXIT_INPUT, SEVERITIES, SEVERITY_STYLE, Context, actor, fail, handled, out
+from patrol.cli.common import (
+    EXIT_INPUT,
+    SEVERITIES,
+    SEVERITY_STYLE,
+    Context,
+    actor,
+    fail,
+    handled,
+    out,
+    print_table,
+)
 from patrol.models import Severity, utcnow
 from patrol.tickets import (
     Channel,
@@ -90,6 +100,13 @@ def _service_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--service", type=click.Path(dir_okay=False), help=text)(fn)
 
 
+def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    from patrol.report.labels import default_lang
+
+    text = "Language of the titles [default: from the locale, LANG=zh_* gives zh]."
+    return click.option("--lang", type=click.Choice(["en", "zh"]), default=default_lang, help=text)(fn)
+
+
 def _by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--by", help="Who makes the change (audit trail) [env PATROL_USER; default login name].")(fn)
 
@@ -133,10 +150,11 @@ def _ticket_json(ticket: Ticket, contract: ServiceContract, now: datetime) -> di
 @click.option("--host", help="Only this host.")
 @click.option("--at", "at", help="Evaluate SLA clocks at this time (ISO, UTC) [default: now].")
 @_service_option
+@_lang_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def tickets_cmd(obj: Context, state: str, priority: tuple[str, ...], klass: str | None, host: str | None,
-                at: str | None, service: str | None, as_json: bool) -> None:  # fmt: skip
+                at: str | None, service: str | None, lang: str, as_json: bool) -> None:  # fmt: skip
     """Tickets, worst priority first (default: the open ones)."""
     with _handled():
         contract, now = _contract(service), parse_time(at)
@@ -152,11 +170,11 @@ def tickets_cmd(obj: Context, state: str, priority: tuple[str, ...], klass: str 
     for t in found:
         table.add_row(
             str(t.id), f"[{SEVERITY_STYLE[t.priority.value]}]{t.priority.value} {t.priority.zh}[/]", _label(t),
-            f"{t.klass.value} {t.klass.zh}", escape(t.host or t.location), escape(t.title),
+            f"{t.klass.value} {t.klass.zh}", escape(t.host or t.location), escape(t.title_in(lang)),
             f"{t.occurrences}x" + (f" (reopened {t.recurrence}x)" if t.recurrence else ""),
             _clock_text(_worst_clock(clocks(t, contract, now)), now), escape(t.assignee or ""),
         )  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"id", "host"})
 
 
 # --- patrol ticket ... -------------------------------------------------------------------
@@ -171,9 +189,10 @@ def ticket() -> None:
 @click.argument("ticket_id", metavar="ID")
 @_service_option
 @click.option("--at", "at", help="Evaluate SLA clocks at this time [default: now].")
+@_lang_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def show(obj: Context, ticket_id: str, service: str | None, at: str | None, as_json: bool) -> None:
+def show(obj: Context, ticket_id: str, service: str | None, at: str | None, lang: str, as_json: bool) -> None:
     """Timeline of ticket ID: every state change, comment, run that saw it, and its SLA clocks."""
     from patrol.tickets.repo import get_ticket, ticket_events_of, ticket_runs
 
@@ -188,20 +207,20 @@ def show(obj: Context, ticket_id: str, service: str | None, at: str | None, as_j
         data["timeline"] = [e.model_dump(mode="json") for e in events]
         out.print_json(json.dumps(data))
         return
-    _print_ticket(t, contract, now, waiver)
+    _print_ticket(t, contract, now, waiver, lang)
     timeline = Table(title="timeline", title_justify="left")
     for column in ("when (UTC)", "who", "what", "from → to", "why / note", "run"):
         timeline.add_column(column, overflow="fold")
     for e in events:
         moved = f"{e.from_state or ''} → {e.to_state}" if e.to_state else ""
         timeline.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), e.action, moved, escape(e.note), e.run_id or "")
-    out.print(timeline)
+    print_table(timeline, keys={"run"})
     if runs:
         out.print(f"seen in {len(runs)} run(s): " + ", ".join(r for r, _ in runs))
 
 
-def _print_ticket(t: Ticket, contract: ServiceContract, now: datetime, waiver: Any) -> None:
-    out.print(f"[bold]ticket {t.id}[/] {escape(t.title)}")
+def _print_ticket(t: Ticket, contract: ServiceContract, now: datetime, waiver: Any, lang: str) -> None:
+    out.print(f"[bold]ticket {t.id}[/] {escape(t.title_in(lang))}")
     out.print(f"  class {t.klass.value} {t.klass.zh} · priority [{SEVERITY_STYLE[t.priority.value]}]"
               f"{t.priority.value} {t.priority.zh}[/] · state {_label(t)} · source {t.source.value}")  # fmt: skip
     if t.host:
@@ -354,18 +373,22 @@ def waive(obj: Context, check_id: str, host: str | None, group: str | None, unti
 
 @click.command("waivers")
 @click.option("--all", "include_expired", is_flag=True, help="Include expired waivers.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def waivers_cmd(obj: Context, include_expired: bool) -> None:
+def waivers_cmd(obj: Context, include_expired: bool, as_json: bool) -> None:
     """Waivers in force (or all)."""
     with _handled():
         found = list_waivers(obj.store, include_expired)
+    if as_json:
+        out.print_json(json.dumps([w.model_dump(mode="json") for w in found]))
+        return
     table = Table(title=f"waivers: {len(found)}", title_justify="left")
     for column in ("id", "check", "scope", "until (UTC)", "approver", "reason", "expired"):
         table.add_column(column, overflow="fold")
     for w in found:
         table.add_row(str(w.id), w.check_id, escape(w.scope), f"{w.until:%Y-%m-%d %H:%M}", escape(w.approver),
                       escape(w.reason), f"{w.expired_at:%Y-%m-%d %H:%M}" if w.expired_at else "")  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"id", "check"})
 
 
 @click.command("sla")
@@ -411,7 +434,7 @@ def _print_sla(report: Any, contract: ServiceContract, now: datetime) -> None:
         style = CLOCK_STYLE.get(c.status) or "default"
         table.add_row(str(t.id), f"{t.priority.value} {t.priority.zh}", c.clock, f"[{style}]{c.status}[/]",
                       escape(deadline), remaining)  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"ticket"})
     out.print(f"{len(report.breached)} breached, {len(report.warnings)} warning; "
               f"{len(report.escalated)} escalated now to {escape(contract.person_in_charge)} (上報)")  # fmt: skip
     for t, c in report.escalated:
@@ -438,7 +461,7 @@ def notifications(obj: Context, state: str | None, as_json: bool) -> None:
         error = escape(r["last_error"] or "")
         table.add_row(str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["target"], r["event"],
                       str(r["ticket_id"] or ""), r["state"], str(r["attempts"]), error)  # fmt: skip
-    out.print(table)
+    print_table(table, keys={"id", "ticket"})
 
 
 COMMANDS: list[click.Command] = [tickets_cmd, ticket, waive, waivers_cmd, sla, notifications]

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from patrol.models import CheckResult, Finding, Severity
 from patrol.store import Store
+from patrol.tickets.repo import title_zh
 
 __all__ = [
     "DRIFT_PREFIXES",
@@ -88,13 +89,13 @@ def drift_summary(findings: list[Finding]) -> DriftSummary:
     )
 
 
-def ticket_lines(store: Store, run_id: str) -> TicketMoves:
-    """Tickets opened, reopened and resolved by run ``run_id`` (its ticket events)."""
+def ticket_lines(store: Store, run_id: str, lang: str = "en") -> TicketMoves:
+    """Tickets opened, reopened and resolved by run ``run_id`` (its ticket events), titled in ``lang``."""
     from patrol.store.schema_tickets import ticket_events, tickets
 
     e, t = ticket_events.c, tickets.c
     query = (
-        select(e.action, t.id, t.priority, t.host, t.check_id, t.title, t.state)
+        select(e.action, t.id, t.priority, t.host, t.check_id, t.title, t.state, title_zh())
         .join(tickets, t.id == e.ticket_id)
         .where(e.run_id == run_id, e.action.in_(["opened", "reopened", "resolved"]))
         .order_by(e.id)
@@ -104,7 +105,7 @@ def ticket_lines(store: Store, run_id: str) -> TicketMoves:
     moves = TicketMoves()
     for row in rows:
         line = TicketLine(id=row.id, priority=Severity(row.priority), host=row.host, check_id=row.check_id,
-                          title=row.title, state=row.state)  # fmt: skip
+                          title=(lang == "zh" and row.title_zh) or row.title, state=row.state)  # fmt: skip
         getattr(moves, row.action).append(line)
     return moves
 

@@ -164,7 +164,7 @@ def build_report(store: Store, run_id: str, lang: str = "en") -> RunReport:
         findings=findings,
         hosts=[_host_report(store, run_id, row, findings) for row in rows],
         changes=_changes(store, run_id),
-        tickets=ticket_lines(store, run_id),
+        tickets=ticket_lines(store, run_id, lang),
         drift=drift_summary(findings),
     )
 

@@ -4,6 +4,12 @@ Any SQLAlchemy URL works (``sqlite:////var/lib/patrol/patrol.db``,
 ``postgresql+psycopg://patrol@db/patrol``). SQLite gets WAL journaling (readers never block
 the writer), foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions so
 two processes writing at once wait for each other instead of failing.
+
+On a full disk SQLite cannot size the WAL's shared-memory index (``-shm``), so an ordinary
+open fails with "disk I/O error" and nothing can even be read. :func:`connect` then opens the
+file in ``EXCLUSIVE`` locking mode, where the WAL index lives in this process's memory: reads
+work (``patrol runs``, ``patrol tickets`` …), writes fail with "database or disk is full" as
+they must, and another process waits for the lock (busy timeout) while the command runs.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import SingletonThreadPool
 
 from patrol.errors import StoreError
 from patrol.models import utcnow
@@ -59,11 +66,17 @@ def _prepare_sqlite_file(parsed: URL) -> None:
         raise StoreError(f"store {path}: cannot create folder {path.parent}: {exc.strerror}") from exc
 
 
-def _sqlite_events(engine: Engine) -> None:
+#: what SQLite says when the disk (or the quota) is full: the open is retried in exclusive mode
+DISK_FULL = ("database or disk is full", "disk I/O error")
+
+
+def _sqlite_events(engine: Engine, exclusive: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
         cursor = dbapi_connection.cursor()
+        if exclusive:  # before the first access: the WAL index is then kept in memory, not in -shm
+            cursor.execute("PRAGMA locking_mode = EXCLUSIVE")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
@@ -80,24 +93,50 @@ def reason(exc: SQLAlchemyError) -> str:
     return str(getattr(exc, "orig", None) or exc).strip()
 
 
+def _engine(parsed: URL, exclusive: bool = False) -> Engine:
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    try:
+        if exclusive:  # one connection per thread: a second one would wait for the first one's lock
+            engine = create_engine(parsed, poolclass=SingletonThreadPool)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=not is_sqlite)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise StoreError(f"store {safe_url(parsed)}: unsupported database or driver not installed: {exc}") from exc
+    if is_sqlite:
+        _sqlite_events(engine, exclusive)
+    return engine
+
+
+def _ping(engine: Engine) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError:
+        engine.dispose()
+        raise
+
+
 def connect(url: str) -> Engine:
-    """An engine for ``url`` whose database is reachable; :class:`StoreError` otherwise."""
+    """An engine for ``url`` whose database is reachable; :class:`StoreError` otherwise.
+
+    A SQLite file on a full disk is opened in exclusive locking mode (see the module docstring).
+    """
     parsed = _parse(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:
         _prepare_sqlite_file(parsed)
+    engine = _engine(parsed)
     try:
-        engine = create_engine(parsed, pool_pre_ping=not is_sqlite)
-    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
-        raise StoreError(f"store {safe_url(parsed)}: unsupported database or driver not installed: {exc}") from exc
-    if is_sqlite:
-        _sqlite_events(engine)
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        _ping(engine)
     except SQLAlchemyError as exc:
-        engine.dispose()
-        raise StoreError(f"store {safe_url(parsed)}: cannot open the database: {reason(exc)}") from exc
+        if not (is_sqlite and any(text in reason(exc) for text in DISK_FULL)):
+            raise StoreError(f"store {safe_url(parsed)}: cannot open the database: {reason(exc)}") from exc
+        log.debug("store %s: %s; opening it in exclusive mode (reads only)", safe_url(parsed), reason(exc))
+        engine = _engine(parsed, exclusive=True)
+        try:
+            _ping(engine)
+        except SQLAlchemyError:
+            raise StoreError(f"store {safe_url(parsed)}: cannot open the database: {reason(exc)}") from exc
     return engine
 
 
@@ -113,10 +152,21 @@ def _current_version(conn: Connection) -> int:
     return max(versions, default=0)
 
 
+def _up_to_date(engine: Engine) -> bool:
+    """The database is at this patrol's schema version: read without taking the write lock, so that
+    the many commands that only read neither wait for a writer nor write at start-up."""
+    with engine.connect() as conn, conn.begin():
+        if not inspect(conn).has_table(schema_version.name):
+            return False
+        return max(conn.execute(select(schema_version.c.version)).scalars().all(), default=0) == SCHEMA_VERSION
+
+
 def migrate(engine: Engine) -> int:
     """Apply every pending migration; return the schema version. Refuses a newer database."""
     where = safe_url(engine.url)
     try:
+        if _up_to_date(engine):
+            return SCHEMA_VERSION
         with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             current = _current_version(conn)
         if current > SCHEMA_VERSION:

@@ -3,9 +3,11 @@
 A ticket as :meth:`Ticket.model_dump` gives it (an inspection finding, priority = severity)::
 
     {"id": 12, "klass": "defect", "source": "inspection", "state": "submitted",
-     "priority": "critical", "title": "Telnet disabled on VTY lines", "host": "core-sw1",
+     "priority": "critical", "title": "Telnet management is enabled; it must be disabled",
+     "title_zh": "Telnet 管理已啟用；必須禁用", "host": "core-sw1",
      "check_id": "net.telnet.disabled", "object": "", "fingerprint": "4be1…",
-     "description": "core-sw1: Telnet disabled on VTY lines", "message": "config line … present",
+     "description": "core-sw1: Telnet management is enabled; it must be disabled (Telnet 管理已啟用；必須禁用)",
+     "message": "security.telnet_enabled is True, expected False",
      "evidence": {"matched_lines": ["transport input telnet ssh"]}, "occurrences": 3,
      "recurrence": 0, "first_seen": "2026-11-26T02:00:05Z", "last_seen": …, "first_run_id": …,
      "last_run_id": …, "clock_start": …, "responded_at": None, "resolved_at": None,
@@ -132,6 +134,8 @@ class Ticket(BaseModel):
     priority: Severity
     title: str
     description: str
+    #: the Chinese title of the latest finding (not stored on the ticket; see patrol.tickets.repo)
+    title_zh: str | None = None
     message: str = ""
     host: str | None = None
     check_id: str | None = None
@@ -165,6 +169,10 @@ class Ticket(BaseModel):
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` (``zh`` falls back to the stored English title)."""
+        return self.title_zh if lang == "zh" and self.title_zh else self.title
 
     @property
     def fault_record(self) -> dict[str, str]:

@@ -1,4 +1,9 @@
-"""Reading and writing ticket rows inside the store's transactions (``Store.read()``/``write()``)."""
+"""Reading and writing ticket rows inside the store's transactions (``Store.read()``/``write()``).
+
+A ticket stores its title in English (``title``, the finding's problem title, refreshed by every
+run that sees the finding); its Chinese title is read from the ticket's latest finding
+(``Ticket.title_zh``, None for a service-desk ticket or when that run was deleted).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ from typing import Any
 
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.elements import Label
 
 from patrol.errors import NotFoundError
 from patrol.models import Severity
 from patrol.store import Store
+from patrol.store.schema import findings
 from patrol.store.schema_tickets import ticket_events, ticket_sightings, tickets, waivers
 from patrol.tickets.model import ACTIVE_STATES, Event, Ticket, TicketState, Waiver
 
@@ -26,11 +33,19 @@ __all__ = [
     "ticket_events_of",
     "ticket_from_row",
     "ticket_runs",
+    "title_zh",
     "waiver_from_row",
 ]
 
 #: the actor of changes made by patrol itself (runs, SLA clocks, waiver expiry)
 SYSTEM = "patrol"
+
+
+def title_zh() -> Label[Any]:
+    """Column ``title_zh``: the Chinese title of the ticket's latest finding (select it with ``tickets``)."""
+    f = findings.c
+    latest = select(f.title_zh).where(f.run_id == tickets.c.last_run_id, f.fingerprint == tickets.c.fingerprint)
+    return latest.limit(1).scalar_subquery().label("title_zh")
 
 
 def ticket_from_row(row: Row[Any]) -> Ticket:
@@ -51,7 +66,7 @@ def parse_ticket_id(ref: str | int) -> int:
 
 def get_ticket(conn: Connection, ref: str | int) -> Ticket:
     ticket_id = parse_ticket_id(ref)
-    row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+    row = conn.execute(select(tickets, title_zh()).where(tickets.c.id == ticket_id)).first()
     if row is None:
         raise NotFoundError("ticket", str(ref), "`patrol tickets --state all` lists the tickets")
     return ticket_from_row(row)
@@ -108,7 +123,7 @@ def list_tickets(store: Store, flt: TicketFilter) -> list[Ticket]:
     if flt.host:
         clauses.append(tickets.c.host == flt.host)
     with store.read() as conn:
-        rows = conn.execute(select(tickets).where(and_(*clauses)).order_by(tickets.c.id)).all()
+        rows = conn.execute(select(tickets, title_zh()).where(and_(*clauses)).order_by(tickets.c.id)).all()
     found = [ticket_from_row(r) for r in rows]
     return sorted(found, key=lambda t: (-t.priority.rank, t.created_at, t.id))
 

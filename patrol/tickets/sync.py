@@ -3,7 +3,7 @@
 For each finding of the run, the ticket with the same fingerprint (host, check, object) is::
 
     absent           -> opened (a defect, priority = the finding's severity, clocks start)
-    active           -> updated: last seen, occurrence count, latest message and evidence
+    active           -> updated: last seen, occurrence count, latest title, message and evidence
     resolved/closed  -> reopened (state submitted, recurrence + 1, clocks restart)
 
 An active inspection ticket without a finding in this run is resolved only when the run
@@ -196,9 +196,11 @@ class _Sync:
             waiver_id = self._waiver(finding.host, finding.check_id)
             if waiver_id is not None and row.waiver_id != waiver_id:
                 self._waived_event(row.id, waiver_id)
+            title = redact_text(finding.title_en)  # a ticket opened before a profile's rewording takes the new one
             values = {
                 "_id": row.id, "occurrences": row.occurrences + 1, "last_seen": self.now,
-                "last_run_id": self.facts.run_id, "message": redact_text(finding.message),
+                "last_run_id": self.facts.run_id, "message": redact_text(finding.message), "title": title,
+                "description": redact_text(f"{finding.host}: {title} ({finding.title_zh})"),
                 "evidence": redact_payload(finding.evidence or {}), "priority": finding.severity,
                 "waiver_id": waiver_id, "updated_at": self.now,
             }  # fmt: skip

@@ -144,3 +144,43 @@ def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
         load_profiles([tmp_path / "nope"])
     with pytest.raises(ProfileError, match="no inspection profiles found"):
         load_profiles([tmp_path])
+
+
+# --- problem titles: what a finding says --------------------------------------------------
+
+CJK = range(0x4E00, 0xA000)
+
+
+def test_every_shipped_check_has_a_problem_title_in_english_and_chinese() -> None:
+    """A finding's title says what is wrong, not the state the check wants (issue 15)."""
+    checks = load_profiles([PROFILES_DIR]).checks
+    assert len(checks) >= 38
+    for check in checks:
+        assert check.problem_en and check.problem_zh, f"{check.id} ({check.source}) has no problem: {{en, zh}}"
+        assert check.problem_en not in (check.title_en, check.title_zh), check.id
+        assert check.problem_zh not in (check.title_en, check.title_zh), check.id
+        assert "; " in check.problem_en, f"{check.id}: say what is wrong; then what is expected"
+        assert "；" in check.problem_zh and any(ord(c) in CJK for c in check.problem_zh), check.id
+        assert not any(ord(c) in CJK for c in check.problem_en), check.id
+
+
+def test_problem_title_quotes_the_failing_figures(write_profile: Any) -> None:
+    check = GOOD_CHECK.replace("    severity:", "    problem: {en: 'Telnet is {actual}; it must be {expected}', "
+                               "zh: 'Telnet 為 {actual}；必須為 {expected}'}\n    severity:")  # fmt: skip
+    (loaded,) = load_profiles([write_profile(profile(check))]).checks
+    evidence = {"actual": True, "expected": False}
+    assert loaded.problem("en", evidence) == "Telnet is True; it must be False"
+    assert loaded.problem("zh", evidence) == "Telnet 為 True；必須為 False"
+    assert loaded.problem("en", {}) == "Not met: Telnet disabled"  # a figure the result lacks
+
+
+def test_check_without_problem_gets_a_derived_one(write_profile: Any) -> None:
+    (loaded,) = load_profiles([write_profile(profile())]).checks
+    assert loaded.problem("en") == "Not met: Telnet disabled" and loaded.problem("zh") == "未符合：已禁用 Telnet"
+
+
+def test_unknown_problem_placeholder_names_the_kind_figures(write_profile: Any) -> None:
+    check = GOOD_CHECK.replace("    severity:", "    problem: {en: 'Telnet is {value}', zh: 'x'}\n    severity:")
+    err = load_error(write_profile, profile(check))
+    assert (err.check_id, err.key) == ("net.telnet.disabled", "problem.en")
+    assert "unknown placeholder {value}" in str(err) and "actual, expected, field, object" in str(err)

@@ -10,6 +10,7 @@ import pytest
 from patrol.errors import HostConfigError, InventoryError
 from patrol.inventory import load_inventory
 from patrol.models import DeviceClass
+from tests.conftest import PatrolCLI
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "inventory" / "lab"
@@ -95,8 +96,29 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(InventoryError) as info:
         load_inventory([str(bad)])
     message = str(info.value)
-    assert str(bad) in message and "does not parse" in message and "line" in message
-    assert "ansible-inventory -i" in message
+    assert f"{bad}:5:7 does not parse: YAML syntax error at line 5, column 7: expected ',' or '}}'" in message
+    assert "Fix the indentation or quoting there" in message and f"ansible-inventory -i {bad} --list" in message
+    assert "Invalid host pattern" not in message and "'ini'" not in message
+
+
+@pytest.mark.parametrize("name", ["hosts.yml", "hosts"])
+def test_malformed_yaml_in_a_folder_or_without_suffix_shows_the_yaml_error(tmp_path: Path, name: str) -> None:
+    """Not ansible's INI fallback ("Invalid host pattern 'all:' supplied"): YAML is recognised by content."""
+    write(tmp_path / "inv" / name, "all:\n  hosts:\n    r1:\n      ansible_host: 192.0.2.1\n     bad: indent\n")
+    with pytest.raises(InventoryError) as info:
+        load_inventory([str(tmp_path / "inv")])
+    message = str(info.value)
+    assert f"inventory {tmp_path / 'inv' / name}:5:6 does not parse: YAML syntax error at line 5, column 6" in message
+    assert "Invalid host pattern" not in message
+    assert f"ansible-inventory -i {tmp_path / 'inv'} --list" in message
+
+
+def test_yaml_inventory_with_vault_tags_is_not_a_syntax_error(tmp_path: Path) -> None:
+    """The syntax check composes the YAML without constructing ansible's tags (!vault)."""
+    bad = write(tmp_path / "hosts.yml", "all:\n  hosts:\n    r1: {ansible_password: !vault x}\n  children: [a]\n")
+    with pytest.raises(InventoryError) as info:
+        load_inventory([str(bad)])
+    assert "YAML syntax error" not in str(info.value) and "does not parse" in str(info.value)
 
 
 def test_malformed_ini_names_file(tmp_path: Path) -> None:
@@ -167,3 +189,12 @@ def test_vault_value_without_password_file_is_explained() -> None:
         load_inventory([str(LAB)], limit="core-sw1")
     assert "core-sw1" in str(info.value) and "ansible_password" in str(info.value)
     assert "vault" in str(info.value).lower()
+
+
+def test_cli_names_the_malformed_yaml_file_line_and_column(patrol_cli: PatrolCLI, tmp_path: Path) -> None:
+    folder = tmp_path / "a-rather-long-folder-name-so-that-the-message-is-longer-than-eighty-columns"
+    bad = write(folder / "hosts.yml", "all:\n  hosts:\n    r1: {ansible_host: 192.0.2.1\n    r2: {}\n")
+    result = patrol_cli("run", "-i", str(bad))
+    assert result.code == 2, result.output
+    assert f"error: inventory {bad}:4:7 does not parse: YAML syntax error at line 4, column 7" in result.stderr
+    assert "Invalid host pattern" not in result.stderr and "Traceback" not in result.stderr
