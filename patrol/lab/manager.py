@@ -117,7 +117,7 @@ def _require_lab_extra() -> None:
     """:class:`LabError` in one line when the lab's emulators are not installed."""
     missing = [name for name in LAB_MODULES if importlib.util.find_spec(name) is None]
     if missing:
-        raise LabError(f"the lab needs the 'lab' extra (missing: {', '.join(missing)}): pip install 'patrol[lab]'")
+        raise LabError(f"the lab is an extra: pip install 'patrol[lab]' (missing: {', '.join(missing)})")
 
 
 def lab_down(timeout: float = 30.0) -> bool:
