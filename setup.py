@@ -20,7 +20,7 @@ DATA_FOLDERS = ("inspect", "playbooks", "library", "reports/templates", "lab", "
 IGNORED = shutil.ignore_patterns(".state", "__pycache__", "*.pyc", ".*")
 
 
-class build_py_with_data(build_py):  # noqa: N801 - setuptools command naming
+class BuildPyWithData(build_py):
     """``build_py`` that also copies :data:`DATA_FOLDERS` into ``build/lib/patrol/_data/``."""
 
     def run(self) -> None:
@@ -34,4 +34,4 @@ class build_py_with_data(build_py):  # noqa: N801 - setuptools command naming
             shutil.copytree(ROOT / folder, destination, ignore=IGNORED)
 
 
-setup(cmdclass={"build_py": build_py_with_data})
+setup(cmdclass={"build_py": BuildPyWithData})
