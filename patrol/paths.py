@@ -63,7 +63,10 @@ def _profiles_dir() -> Path:
     given = os.environ.get("PATROL_PROFILES")
     if given:
         return Path(given).expanduser().absolute()
-    own = Path.cwd() / "inspect"
+    try:
+        own = Path.cwd() / "inspect"
+    except FileNotFoundError:  # the working directory was removed
+        return SHIPPED_PROFILES_DIR
     return own if own.is_dir() else SHIPPED_PROFILES_DIR
 
 

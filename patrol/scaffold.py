@@ -29,7 +29,7 @@ from pathlib import Path
 from patrol.errors import ConfigError
 from patrol.paths import LAB_STATE_DIR, PROJECT_ROOT, SHIPPED_PROFILES_DIR
 
-__all__ = ["ProjectFileError", "Scaffold", "scaffold"]
+__all__ = ["ProjectFileError", "Scaffold", "planned_files", "scaffold"]
 
 _LAB_STATE_LINE = re.compile(r"^patrol_lab_state:.*$", re.M)
 _SKIPPED = ("__pycache__", ".state")

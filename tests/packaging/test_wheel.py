@@ -171,6 +171,12 @@ def test_the_lab_demo_from_an_unrelated_folder(installed: Installed) -> None:
         assert preview.returncode == 0, preview.stdout + preview.stderr
         assert "patrol/_data/playbooks/remediate/telnet_disable.yml" in preview.stdout
         assert "-transport input telnet ssh" in preview.stdout and "+transport input ssh" in preview.stdout
+        shipped = installed.patrol("run", "-i", "demo/inventory", "--limit", "core-sw1", "--vault-password-file",
+                                   "demo/inventory/vault-password.txt", cwd=elsewhere)  # fmt: skip
+        assert shipped.returncode == 0, shipped.stdout + shipped.stderr
+        found = json.loads(installed.patrol("findings", "--json", "--host", "core-sw1", cwd=elsewhere).stdout)
+        [telnet] = [f for f in found if f["check_id"] == "net.telnet.disabled"]
+        assert telnet["title_en"] == "Telnet management is disabled", "no ./inspect here: the shipped profiles"
     finally:
         down = installed.patrol("lab", "down", cwd=elsewhere)
     assert down.returncode == 0 and "lab stopped" in down.stdout, down.stdout + down.stderr
