@@ -29,7 +29,7 @@ from typing import Any
 from patrol.errors import LabError
 from patrol.lab.base import STATE_DIR, Endpoint
 
-__all__ = ["LabStatus", "lab_down", "lab_status", "lab_up"]
+__all__ = ["LabStatus", "lab_down", "lab_status", "lab_up", "require_lab_extra"]
 
 #: modules of the ``lab`` extra (``pip install 'patrol[lab]'``), checked before the daemon starts
 LAB_MODULES = ("fakenos", "snmpsim", "pysmi")
@@ -90,7 +90,7 @@ def lab_up(timeout: float = 120.0) -> LabStatus:
     current = lab_status()
     if current.running:
         return current
-    _require_lab_extra()
+    require_lab_extra()
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     STATE_FILE.unlink(missing_ok=True)
     with LOG_FILE.open("ab") as log:
@@ -113,7 +113,7 @@ def lab_up(timeout: float = 120.0) -> LabStatus:
     raise LabError(f"the lab did not become ready within {timeout:.0f}s:\n{_log_tail()}")
 
 
-def _require_lab_extra() -> None:
+def require_lab_extra() -> None:
     """:class:`LabError` in one line when the lab's emulators are not installed."""
     missing = [name for name in LAB_MODULES if importlib.util.find_spec(name) is None]
     if missing:

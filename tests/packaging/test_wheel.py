@@ -133,8 +133,8 @@ def test_the_lab_without_its_extra_says_so_in_one_line(installed: Installed) -> 
     (installed.site / "patrol-test-lab.pth").unlink(missing_ok=True)
     result = installed.patrol("lab", "up", cwd=installed.root / "elsewhere", timeout=60)
     assert result.returncode == 3, result.stdout + result.stderr
-    [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert "pip install 'patrol[lab]'" in error and "fakenos" in error
+    [error] = result.stderr.splitlines()
+    assert error.startswith("error:") and "pip install 'patrol[lab]'" in error and "fakenos" in error
     assert "Traceback" not in result.stderr
 
 
