@@ -132,7 +132,10 @@ def scaffold(folder: Path, *, force: bool = False) -> Scaffold:
     files = {folder / name: data for name, data in planned_files().items()}
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{folder} exists and is not a folder: name a new or existing folder", key=str(folder))
-    differing = [p for p, data in files.items() if p.exists() and (not p.is_file() or p.read_bytes() != data)]
+    blocked = [str(p) for p in files if p.exists() and not p.is_file()]
+    if blocked:
+        raise ConfigError(f"{', '.join(blocked)}: not a file where patrol init writes one; move it", key=blocked[0])
+    differing = [p for p, data in files.items() if p.exists() and p.read_bytes() != data]
     if differing and not force:
         raise ProjectFileError(folder, differing)
     result = Scaffold(folder)

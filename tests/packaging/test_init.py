@@ -40,10 +40,14 @@ def test_init_writes_the_project_folder_and_refuses_to_overwrite(patrol_cli: Pat
     assert "profile:" in (folder / "inspect/network.yml").read_text() and (folder / "README.md").is_file()
 
 
-def test_init_refuses_a_file_as_the_folder(patrol_cli: PatrolCLI, tmp_path: Path) -> None:
+def test_init_refuses_a_file_as_folder_and_a_folder_as_file(patrol_cli: PatrolCLI, tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     result = patrol_cli("init", str(tmp_path / "file"))
     assert result.code == 2 and "file" in result.stderr
+    (tmp_path / "site" / "patrol.yml").mkdir(parents=True)
+    forced = patrol_cli("init", str(tmp_path / "site"), "--force")
+    assert forced.code == 2 and "patrol.yml: not a file" in forced.stderr, forced.output
+    assert not (tmp_path / "site" / "README.md").exists()
 
 
 @pytest.mark.usefixtures("lab")
