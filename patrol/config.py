@@ -91,7 +91,8 @@ class Settings:
 
 
 def _path(value: Any) -> Path:
-    return Path(str(value)).expanduser()
+    """A folder setting, absolute against the working directory (subprocesses run elsewhere)."""
+    return Path(str(value)).expanduser().absolute()
 
 
 def _paths(value: Any) -> tuple[Path, ...]:
@@ -114,7 +115,7 @@ def _db_url(value: Any) -> str:
 
 
 PARAMETERS: dict[str, Parameter[Any]] = {
-    "home": Parameter("home", "PATROL_HOME", lambda v: Path(str(v)).expanduser(), lambda s: Path(".patrol")),
+    "home": Parameter("home", "PATROL_HOME", _path, lambda s: _path(".patrol")),
     "db_url": Parameter("db", "PATROL_DB", _db_url, lambda s: _db_url(s.home / "patrol.db")),
     "forks": Parameter("forks", "PATROL_FORKS", _positive_int, lambda s: 50),
     "connect_timeout": Parameter("connect_timeout", "PATROL_CONNECT_TIMEOUT", _positive_float, lambda s: 10.0),

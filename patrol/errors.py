@@ -6,6 +6,7 @@ says how to fix it::
 
     PatrolError
     ├── ConfigError            settings (env, file, argument) that cannot be used
+    │   ├── ProjectFileError   `patrol init` would overwrite differing files  [patrol.scaffold]
     │   ├── ServiceFileError   inspect/service.yml (contract, SLA clocks)   [patrol.tickets.errors]
     │   ├── ScheduleError      a bad cron, time zone, schedule name or schedules.yml entry [patrol.service.errors]
     │   └── TokenError         an API token name or role that cannot be used  [patrol.service.errors]

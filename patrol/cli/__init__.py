@@ -15,6 +15,7 @@ import click
 
 from patrol import __version__
 from patrol.cli.common import EXIT_FAILURE, Context, fail, handled
+from patrol.cli.pathtypes import CwdPath
 from patrol.config import load_settings
 
 __all__ = ["COMMAND_MODULES", "cli", "main"]
@@ -22,6 +23,7 @@ __all__ = ["COMMAND_MODULES", "cli", "main"]
 #: command name -> module of patrol.cli whose ``COMMANDS`` (or ``lab``) defines it
 COMMAND_MODULES: dict[str, str] = {
     "lab": "lab",
+    "init": "project",
     **dict.fromkeys(["run", "runs", "show", "findings", "report"], "inspection"),
     **dict.fromkeys(["baseline", "drift", "diff"], "drift"),
     **dict.fromkeys(["tickets", "ticket", "waive", "waivers", "sla", "notifications"], "tickets"),
@@ -52,7 +54,7 @@ class _LazyGroup(click.Group):
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="patrol")
 @click.option("--db", help="Store URL or SQLite path [env PATROL_DB; default HOME/patrol.db].")
-@click.option("--home", type=click.Path(file_okay=False), help="State folder [env PATROL_HOME; default ./.patrol].")
+@click.option("--home", type=CwdPath(file_okay=False), help="State folder [env PATROL_HOME; default ./.patrol].")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, home: str | None) -> None:
     """patrol: inventory-driven inspection (巡檢) of network, security, host and storage devices."""

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from patrol.cli.common import SEVERITY_STYLE, Context, actor, fail, handled, out, print_table
+from patrol.cli.pathtypes import CwdPath, InventorySource, absolute
 from patrol.report.atomic import write_atomic
 
 if TYPE_CHECKING:
@@ -22,9 +23,9 @@ __all__ = ["COMMANDS"]
 
 _REASON = click.option("--reason", required=True, help="Why this state is approved (change ticket, review).")
 _BY = click.option("--by", "approved_by", help="Approver [env PATROL_USER; default: your login name].")
-_NOISE = click.option("--noise", "noise", multiple=True, type=click.Path(path_type=Path),
+_NOISE = click.option("--noise", "noise", multiple=True, type=CwdPath(shipped=True, path_type=Path),
                       help="Noise rule file or folder (repeatable) [default: inspect/noise/].")  # fmt: skip
-_RULES = click.option("--rules", "rules", type=click.Path(path_type=Path),
+_RULES = click.option("--rules", "rules", type=CwdPath(shipped=True, path_type=Path),
                       help="Drift severity rules [default: inspect/drift.yml].")  # fmt: skip
 
 
@@ -118,10 +119,10 @@ def _groups(obj: Context, host: str) -> tuple[str, ...]:
 @baseline.command()
 @click.argument("arguments", nargs=-1, required=True, metavar="[HOST] TEMPLATE")
 @click.option("--group", help="Apply the template to every member of this group.")
-@click.option("-i", "--inventory", "inventory", multiple=True, required=True, metavar="PATH",
-              help="Inventory whose variables render the template (repeatable).")  # fmt: skip
+@click.option("-i", "--inventory", "inventory", multiple=True, required=True, type=InventorySource(),
+              metavar="PATH", help="Inventory whose variables render the template (repeatable).")  # fmt: skip
 @click.option("--vault-password-file", envvar=["PATROL_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_PASSWORD_FILE"],
-              type=click.Path(dir_okay=False), help="Vault password file.")  # fmt: skip
+              type=CwdPath(dir_okay=False), help="Vault password file.")  # fmt: skip
 @_REASON
 @_BY
 @click.pass_obj
@@ -135,7 +136,7 @@ def template(
 
     if len(arguments) > 2:
         fail(f"expected [HOST] TEMPLATE, got {len(arguments)} arguments: {' '.join(arguments)}")
-    host, template = (arguments[0] if len(arguments) == 2 else None), Path(arguments[-1])
+    host, template = (arguments[0] if len(arguments) == 2 else None), Path(absolute(arguments[-1], shipped=True))
     if bool(host) == bool(group):
         fail("name exactly one of HOST or --group G")
     with handled():
@@ -197,7 +198,7 @@ def _print_drift(run_id: str, results: list[Any]) -> None:
 @click.option("--from", "from_ref", required=True, help="Run id/prefix, 'latest', 'baseline' or a UTC date/time.")
 @click.option("--to", "to_ref", default="latest", show_default=True, help="Run id/prefix, 'latest' or a UTC date/time.")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (html default: HOME/diffs/).")
+@click.option("-o", "--output", type=CwdPath(dir_okay=False), help="Write to this file (html default: HOME/diffs/).")
 @click.option("--explain", is_flag=True, help="Also list every ignored line and the noise rule that hid it.")
 @_NOISE
 @_RULES

@@ -18,6 +18,7 @@ import click
 from rich.table import Table
 
 from patrol.cli.common import Context, fail, handled, out, print_table
+from patrol.cli.pathtypes import CwdPath
 from patrol.models import utcnow
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def _png(result: Trends, output: Path, lang: str) -> list[Path]:
 @click.option("--by", type=click.Choice(["domain", "group", "check"]), default="domain", show_default=True,
               help="Compliance per domain, inventory group or check.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "png"]), default="table", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=CwdPath(dir_okay=False, path_type=Path),
               help="png: base name of the charts [default: HOME/trends/trends.png].")  # fmt: skip
 @_LANG
 @click.pass_obj
@@ -204,8 +205,8 @@ def forecast(obj: Context, metric: str, horizon: str, since: str, threshold: flo
 @_SINCE
 @click.option("--format", "fmt", type=click.Choice(["table", "md", "html", "docx", "json"]), default="table",
               show_default=True)  # fmt: skip
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write md/html/docx here.")
-@click.option("--rules", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=CwdPath(dir_okay=False, path_type=Path), help="Write md/html/docx here.")
+@click.option("--rules", type=CwdPath(shipped=True, dir_okay=False, path_type=Path),
               help="Proposal rules [default: inspect/proposals.yml].")  # fmt: skip
 @click.option("--top", type=click.IntRange(min=0), default=None,
               help="Show the N highest-ranked proposals, 0 = all [default: 50 in the table and documents "

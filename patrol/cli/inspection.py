@@ -27,6 +27,7 @@ from patrol.cli.common import (
     out,
     print_table,
 )
+from patrol.cli.pathtypes import CwdPath, InventorySource
 from patrol.errors import ReportError
 from patrol.models import Host, HostResult, RunStatus, RunSummary, Severity
 from patrol.store import Store
@@ -60,6 +61,7 @@ def _raise_keyboard_interrupt(*_: Any) -> None:
     "inventory",
     multiple=True,
     required=True,
+    type=InventorySource(),
     metavar="PATH",
     help="Ansible inventory file or directory (repeatable).",
 )
@@ -68,6 +70,7 @@ def _raise_keyboard_interrupt(*_: Any) -> None:
     "--profile",
     "profiles",
     multiple=True,
+    type=CwdPath(shipped=True),
     metavar="PATH",
     help="Profile file or directory (repeatable) [default: inspect/].",
 )
@@ -79,7 +82,7 @@ def _raise_keyboard_interrupt(*_: Any) -> None:
 @click.option(
     "--vault-password-file",
     envvar=["PATROL_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_PASSWORD_FILE"],
-    type=click.Path(dir_okay=False),
+    type=CwdPath(dir_okay=False),
     help="Vault password file [env PATROL_VAULT_PASSWORD_FILE].",
 )
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=lambda: _locale_lang(),
@@ -261,7 +264,7 @@ _LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_locale_
 @click.option("--format", "fmt", default="html", show_default=True,
               help="Report format (entry-point group patrol.reports): html, md, json, junit, xlsx.")  # fmt: skip
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Where to write [default: HOME/runs/RUN/report.FORMAT]."
+    "-o", "--output", type=CwdPath(dir_okay=False), help="Where to write [default: HOME/runs/RUN/report.FORMAT]."
 )
 @_LANG
 @click.option("--period", metavar="YYYY-MM", help="The monthly service report of this month instead of a RUN.")

@@ -23,9 +23,10 @@ def lab() -> None:
 @click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait until every device serves.")
 def lab_up_cmd(timeout: float) -> None:
     """Start the lab in the background (no-op if it runs)."""
-    from patrol.lab.manager import lab_up
+    from patrol.lab.manager import lab_up, require_lab_extra
 
     with handled():
+        require_lab_extra()
         err.print("starting the lab …")
         _print_lab(lab_up(timeout))
 

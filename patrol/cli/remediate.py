@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from patrol.cli.common import EXIT_FAILURE, EXIT_INPUT, Context, actor, fail, handled, out, print_table
+from patrol.cli.pathtypes import CwdPath, InventorySource
 
 __all__ = ["COMMANDS"]
 
@@ -119,16 +120,19 @@ def _show_applied(change: Any) -> None:
 @click.option("--approve", is_flag=True, help="Apply the previewed plan, then re-inspect.")
 @click.option("--by", "approver", metavar="NAME",
               help="Who previews / approves [env PATROL_USER; default: your login name].")  # fmt: skip
-@click.option("--playbook", type=click.Path(dir_okay=False), help="One-off: a playbook in playbooks/remediate/.")
+@click.option("--playbook", type=CwdPath(shipped=True, dir_okay=False),
+              help="One-off: a playbook in playbooks/remediate/.")  # fmt: skip
 @click.option("-l", "--limit", help="One-off: the hosts (an Ansible pattern).")
-@click.option("-i", "--inventory", multiple=True, help="One-off: inventory [default: the latest run's].")
-@click.option("-p", "--profile", "profiles", multiple=True, help="Profiles to verify with [default: inspect/].")
+@click.option("-i", "--inventory", multiple=True, type=InventorySource(),
+              help="One-off: inventory [default: the latest run's].")  # fmt: skip
+@click.option("-p", "--profile", "profiles", multiple=True, type=CwdPath(shipped=True),
+              help="Profiles to verify with [default: inspect/].")  # fmt: skip
 @click.option("-e", "--extra-var", "extra", multiple=True, metavar="NAME=VALUE", help="One-off playbook variable.")
 @click.option("--serial", type=click.IntRange(1, 1000), help="Hosts per batch [default 1].")
 @click.option("--max-fail-percentage", type=click.FloatRange(0, 100), help="Go on while failures stay within [0].")
 @click.option("--continue-on-failure", is_flag=True, help="Same as --max-fail-percentage 100.")
 @click.option("--vault-password-file", envvar=["PATROL_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_PASSWORD_FILE"],
-              type=click.Path(dir_okay=False), help="Vault password file of the inventory.")  # fmt: skip
+              type=CwdPath(dir_okay=False), help="Vault password file of the inventory.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def remediate(obj: Context, ref: str | None, check: bool, approve: bool, approver: str | None, **opts: Any) -> None:

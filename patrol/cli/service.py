@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from patrol.cli.common import EXIT_FAILURE, Context, fail, handled, out, print_table
+from patrol.cli.pathtypes import CwdPath, InventorySource
 
 __all__ = ["COMMANDS"]
 
@@ -25,13 +26,14 @@ def schedule() -> None:
 @click.option("--cron", required=True, help="'min hour day month weekday' (+ a 6th field: seconds), e.g. '0 2 * * *'.")
 @click.option("--timezone", "tz", default="UTC", show_default=True, help="IANA zone the cron is read in.")
 @click.option("-i", "--inventory", "inventory", multiple=True, envvar="PATROL_INVENTORY", metavar="PATH",
-              help="Inventory file or directory (repeatable) [env PATROL_INVENTORY].")  # fmt: skip
-@click.option("-p", "--profile", "profiles", multiple=True, metavar="PATH", help="Profiles [default: inspect/].")
+              type=InventorySource(), help="Inventory file or folder (repeatable) [env PATROL_INVENTORY].")  # fmt: skip
+@click.option("-p", "--profile", "profiles", multiple=True, metavar="PATH", type=CwdPath(shipped=True),
+              help="Profiles [default: inspect/].")  # fmt: skip
 @click.option("-l", "--limit", help="Ansible host pattern, e.g. 'network'.")
 @click.option("--jitter", type=click.IntRange(0, 3600), default=0, show_default=True, help="Random delay, seconds.")
 @click.option("-f", "--forks", type=click.IntRange(1, 1000), help="Concurrent sessions per collector.")
 @click.option("--vault-password-file", envvar=["PATROL_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_PASSWORD_FILE"],
-              type=click.Path(dir_okay=False, exists=True), help="Vault password file.")  # fmt: skip
+              type=CwdPath(dir_okay=False, exists=True), help="Vault password file.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "junit", "xlsx"]), default="html",
               show_default=True, help="Report format (a monthly report: html, md or xlsx).")  # fmt: skip
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Report language.")
@@ -39,7 +41,7 @@ def schedule() -> None:
               help="Report recipient: a notify target of the service file (repeatable).")  # fmt: skip
 @click.option("--report-period", "period", type=click.Choice(["monthly"]),
               help="A report-only schedule: deliver the previous month's service report (no inspection).")  # fmt: skip
-@click.option("--service", type=click.Path(dir_okay=False), envvar="PATROL_SERVICE",
+@click.option("--service", type=CwdPath(dir_okay=False), envvar="PATROL_SERVICE",
               help="Service file whose notify targets --recipient names [default: inspect/service.yml].")  # fmt: skip
 @click.pass_obj
 def add(
@@ -254,7 +256,7 @@ def token_remove(obj: Context, name: str) -> None:
               help="Seconds between scheduler checks.")  # fmt: skip
 @click.option("--sla-every", type=click.FloatRange(1, 86400), default=60.0, show_default=True,
               help="Seconds between SLA clock checks.")  # fmt: skip
-@click.option("--schedules", "schedules_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--schedules", "schedules_file", type=CwdPath(dir_okay=False, path_type=Path),
               help="Declared schedules [default: inspect/schedules.yml].")  # fmt: skip
 @click.option("--certfile", type=click.Path(dir_okay=False, path_type=Path), help="TLS certificate (PEM): serve HTTPS.")
 @click.option("--keyfile", type=click.Path(dir_okay=False, path_type=Path), help="TLS private key (PEM) of --certfile.")

@@ -28,6 +28,7 @@ from patrol.cli.common import (
     out,
     print_table,
 )
+from patrol.cli.pathtypes import CwdPath
 from patrol.models import Severity, utcnow
 from patrol.tickets import (
     Channel,
@@ -97,7 +98,7 @@ def _contract(service: str | None) -> ServiceContract:
 
 def _service_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     text = "Service contract YAML [env PATROL_SERVICE; default inspect/service.yml]."
-    return click.option("--service", type=click.Path(dir_okay=False), help=text)(fn)
+    return click.option("--service", type=CwdPath(dir_okay=False), help=text)(fn)
 
 
 def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -328,7 +329,7 @@ def record_cmd(obj: Context, ticket_id: str, by: str | None, **fields: str | Non
 @ticket.command("export")
 @click.argument("ticket_id", metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write [default: stdout].")
+@click.option("-o", "--output", type=CwdPath(dir_okay=False), help="File to write [default: stdout].")
 @click.pass_obj
 def export_cmd(obj: Context, ticket_id: str, fmt: str, output: str | None) -> None:
     """Export ticket ID's written fault record (書面文檔) with its timeline."""

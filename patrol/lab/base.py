@@ -1,9 +1,10 @@
 """Contract of a lab component (FakeNOS devices, snmpsim agents, sshd hosts).
 
 The lab daemon (``patrol lab up``) starts every component in one background process, writes
-what they serve into ``lab/.state/state.json`` and stops them on SIGTERM. Runtime files
-(keys, pid files, generated configs) go under the ``state_dir`` it is given, never into
-tracked files. Components must be quick to start and must stop everything they started.
+what they serve into ``state.json`` of :data:`~patrol.paths.LAB_STATE_DIR` (``lab/.state/`` in a
+source checkout) and stops them on SIGTERM. Runtime files (keys, pid files, generated configs)
+go under the ``state_dir`` it is given, never into tracked files. Components must be quick to
+start and must stop everything they started.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from patrol.paths import LAB_DIR
+from patrol.paths import LAB_STATE_DIR
 
 __all__ = ["STATE_DIR", "Endpoint", "LabComponent"]
 
-STATE_DIR = LAB_DIR / ".state"
+STATE_DIR = LAB_STATE_DIR
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """``patrol lab up|down|status``: the emulated lab as one background process.
 
 ``up`` starts :mod:`patrol.lab.daemon` detached, which starts every component (FakeNOS
-devices, snmpsim agents, sshd hosts in network namespaces) and writes
-``lab/.state/state.json`` once all of them serve::
+devices, snmpsim agents, sshd hosts in network namespaces) and writes ``state.json`` in
+:data:`~patrol.paths.LAB_STATE_DIR` once all of them serve::
 
     {"pid": 4242, "ready": true, "started_at": "2026-11-26T02:00:00Z",
      "endpoints": [{"host": "core-sw1", "kind": "fakenos:cisco_ios", "address": "127.0.0.1",
@@ -14,6 +14,7 @@ devices, snmpsim agents, sshd hosts in network namespaces) and writes
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -28,8 +29,10 @@ from typing import Any
 from patrol.errors import LabError
 from patrol.lab.base import STATE_DIR, Endpoint
 
-__all__ = ["LabStatus", "lab_down", "lab_status", "lab_up"]
+__all__ = ["LabStatus", "lab_down", "lab_status", "lab_up", "require_lab_extra"]
 
+#: modules of the ``lab`` extra (``pip install 'patrol[lab]'``), checked before the daemon starts
+LAB_MODULES = ("fakenos", "snmpsim", "pysmi")
 STATE_FILE = STATE_DIR / "state.json"
 LOG_FILE = STATE_DIR / "lab.log"
 
@@ -87,6 +90,7 @@ def lab_up(timeout: float = 120.0) -> LabStatus:
     current = lab_status()
     if current.running:
         return current
+    require_lab_extra()
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     STATE_FILE.unlink(missing_ok=True)
     with LOG_FILE.open("ab") as log:
@@ -107,6 +111,13 @@ def lab_up(timeout: float = 120.0) -> LabStatus:
         time.sleep(0.2)
     process.terminate()
     raise LabError(f"the lab did not become ready within {timeout:.0f}s:\n{_log_tail()}")
+
+
+def require_lab_extra() -> None:
+    """:class:`LabError` in one line when the lab's emulators are not installed."""
+    missing = [name for name in LAB_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise LabError(f"the lab is an extra: pip install 'patrol[lab]' (missing: {', '.join(missing)})")
 
 
 def lab_down(timeout: float = 30.0) -> bool:
