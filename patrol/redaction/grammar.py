@@ -1,0 +1,204 @@
+"""Secret grammars: the syntaxes that carry a secret value, one table per platform family, as data.
+
+Each :class:`Rule` is a regular expression whose named groups ``v`` (and ``v2`` where one line
+holds two secrets) span the secret values; everything else a rule matches is kept, so keywords
+(``key``, ``key-string``, ``community``) and neighbouring fields (trap host addresses, user names)
+stay readable. The engine (:mod:`patrol.redaction.engine`) joins every rule into one alternation,
+compiled once and matched against the lower-cased line (so every literal here is lower case); a
+line is only examined when it holds one of :data:`TRIGGERS`. Rules are tried left to right on a
+line; at one position the first rule listed that matches wins, so platform rules come before the
+generic ones. Groups named ``v…`` (``v``, ``v2``, ``vq``) are secret spans; other groups are kept.
+
+The syntaxes follow the vendors' command references and the password and community line
+expressions of RANCID (kept in netconan's ``default_pwd_regexes``), rewritten with a value span
+(RANCID's later ones only flag the whole line) and with the false positives of the issue-14 corpus
+ruled out (``key chain NAME``, ``send-community``, ``pre-shared-key key X`` keeps ``key``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["GRAMMARS", "SECRET_KEY", "TRIGGERS", "Rule", "all_rules"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One secret syntax: ``pattern`` marks the secret(s) with the groups ``v`` / ``v2``."""
+
+    name: str
+    pattern: str
+
+
+# A value: a double- or single-quoted string, or a bare token that does not start like a separator.
+_QUOTED = r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'"
+_TOKEN = r"(?![=:{\[])[^\s;]++"
+
+
+def _value(name: str = "v", token: str = _TOKEN) -> str:
+    return rf"(?P<{name}>{_QUOTED}|{token})"
+
+
+def _inner(name: str = "v", token: str = r"(?!)") -> str:
+    """A value whose quotes (JSON, YAML, code) stay around the marker: the groups span the inside."""
+    return rf"(?:\"(?P<{name}>(?:[^\"\\\n]|\\.)*)\"|'(?P<{name}q>[^'\n]*)'|(?P<{name}t>{token}))"
+
+
+V = _value()
+# Words that follow a secret keyword in prose or as a sub-keyword, never a value:
+# "a password is not permitted", "password encryption aes", "key chain KC", "crypto key generate rsa",
+# "pre-shared-key key X", "pre-shared-key address 192.0.2.1 key X".
+_NOT_A_VALUE = (
+    r"(?!(?:is|are|was|be|been|for|of|to|the|a|an|and|or|not|no|none|with|without|must|should|will|may|can"
+    r"|has|have|on|in|at|by|from|as|if|when|change|changed|expired|expires|expiry|policy|required|length|history"
+    r"|encryption|authentication|prompt|reset|recovery|manager|file|chain|string|exchange|generate|zeroize"
+    r"|import|export|storage|pubkey-chain|config-key|address|hostname|key|key-string|password|secret|cipher"
+    r"|hash|level|remote|local|ascii-text|hexadecimal|plain|simple|irreversible-cipher|min-length|complexity"
+    r"|aging|lifetime|status|type|mode|ipv6|ipv4)(?!\w))"
+)
+# Type tokens vendors put between the keyword and the value: IOS `secret 5`, `password level 15 7`,
+# EOS `sha512`, VRP `cipher` / `irreversible-cipher`, H3C `hash` / `simple`, FortiOS `ENC`,
+# Junos `ascii-text`, IKEv2 `local` / `remote`, H3C `role network-admin`.
+_TYPES = (
+    r"(?:\s+(?:level\s+\d+|role\s+\S+|\d{1,3}|sha512|sha256|scrypt|md5|enc|cipher|irreversible-cipher|hash"
+    r"|simple|plain|ascii-text|hexadecimal|hex|ascii|encrypted|unencrypted|clear|local|remote))*"
+)
+_SECRET_WORDS = (
+    r"password-hash|password|passwd|passphrase|pass-phrase|secret|psksecret|phash|authpwd|privpwd|key-string"
+)
+# A secret key name in key/value text and nested data: `password`, `db_password`, `api-key`, `snmp_community`.
+SECRET_KEY = (
+    r"(?:[\w.-]*(?:password|passwd|passphrase|secret|token|apikey|credentials?)"
+    r"|(?:[\w.-]*[_.-])?(?:pass|pwd|psk|community|(?:api|private|access|secret|auth|priv|encryption|signing"
+    r"|master|shared|psk|ssh)[_-]?key))"
+)
+_LINE_END = r"(?=\s*,?\s*$)"
+
+CISCO = (
+    # IOS/IOS-XE, NX-OS, IOS-XR and EOS share most of these
+    Rule("snmp-host-asa", r"^\s*snmp-server\s+host\s+\S+\s+\S+\s+(?:(?:trap|poll)\s+)?community\s+(?:[08]\s+)?" + V),
+    Rule(
+        "snmp-host",
+        r"^\s*snmp-server\s+host\s+\S+(?:\s+vrf\s+\S+)?(?:\s+(?:traps|informs))?"
+        r"(?:\s+version\s+(?:1|2c|3(?:\s+(?:auth|noauth|priv))?))?\s+"
+        r"(?!(?:community|traps|informs|version|vrf|udp-port|poll|trap)\b)(?!\d{1,3}(?:\.\d{1,3}){3}\b)" + V,
+    ),
+    Rule("snmp-community", r"\bsnmp(?:-server)?\s+community\s+(?:[08]\s+)?" + V),
+    Rule("snmp-auth", r"\bauth\s+(?:md5|sha\d*(?:-\d+)?)\s+" + V),
+    Rule(
+        "snmp-priv",
+        r"\bpriv\s+(?:(?:aes(?:-?\d+)?|3des|des\d*)\s+)?(?:(?:128|192|256)\s+)?"
+        r"(?!(?:read|write|notify|access|context|match|localizedkey)\b)" + V,
+    ),
+    Rule("config-key", r"\bkey\s+config-key\s+password-encrypt\s+" + V),
+    Rule("key-string", r"\bkey-string(?:\s+(?:\d|password|clear|encrypted))?\s+" + V),
+    Rule("fhrp-text", r"\b(?:standby|vrrp|glbp)\s+(?:\d+\s+)?authentication\s+(?:text\s+)?(?!md5\b|key-chain\b)" + V),
+    Rule("nhrp", r"\bnhrp\s+authentication\s+" + V),
+    Rule("wpa-psk", r"\bwpa-psk\s+(?:ascii|hex)(?:\s+\d)?\s+" + V),
+    Rule("ppp-hostname", r"\bppp\s+(?:chap|pap)\s+(?:hostname|sent-username)\s+\S+\s+password(?:\s+\d)?\s+" + V),
+)
+JUNOS = (
+    Rule("snmp-community-block", r"^\s*community\s+" + V + r"\s*[{;]\s*$"),
+    Rule("set-snmp-community", r"\bset\s+snmp\s+community\s+" + V),
+)
+HUAWEI = (
+    # VRP and H3C Comware
+    Rule(
+        "snmp-agent-community",
+        r"\bsnmp-agent\s+community\s+(?:(?:read|write)\s+)?(?:(?:cipher|simple)\s+)?(?!complexity-check\b)" + V,
+    ),
+    Rule("securityname", r"\bsecurityname\s+(?:(?:cipher|simple)\s+)?(?!(?:cipher|simple)\b)(?P<v>\S++)(?!\s+v3\b)"),
+    Rule(
+        "authentication-mode",
+        r"\bauthentication-mode\s+(?:md5|sha\S*|hmac-\S+)(?:\s+\d+)?\s+(?:(?:cipher|plain|simple)\s+)?"
+        r"(?!\d+\s*$)" + V,
+    ),
+    Rule("authentication-mode-simple", r"\bauthentication-mode\s+simple\s+(?:(?:cipher|plain)\s+)?" + V),
+    Rule("privacy-mode", r"\bprivacy-mode\s+(?:aes\d*|des\d*|3des)\s+(?:(?:cipher|plain|simple)\s+)?" + V),
+    Rule("cipher", r"\bcipher\s+(?!(?:aes|3des|des|blowfish|arcfour|chacha|sm4|camellia)\w*\b)" + V),
+)
+PANOS = (
+    Rule("snmp-community-string", r"\b(?:snmp-)?community-string\s+" + V),
+    Rule(
+        "xml-element",
+        r"<(?P<t>(?!public-key>)[\w-]*(?:password|phash|secret|key|community-string|psk))>"
+        r"(?P<v>[^<\s][^<]*)</(?P=t)>",
+    ),
+)
+LINUX = (
+    # /etc/shadow: the hash field (a locked account's "!" kept), never "*" or "!" alone
+    Rule("shadow", r"^[a-z_][\w.-]*\$?:!*(?P<v>[^:\s!*][^:\s]*):\d*:\d*:\d*:"),
+    Rule("snmpd-community", r"^\s*r[ow]community6?\s+" + V),
+    Rule("snmpd-com2sec", r"^\s*com2sec6?\s+(?:-Cn\s+\S+\s+)?\S+\s+\S+\s+" + V),
+    Rule(
+        "snmpd-createuser",
+        r"^\s*createuser\s+(?:-e\s+\S+\s+)?\S+\s+(?:md5|sha\S*)\s+" + V
+        + r"(?:\s+(?:des|aes\S*)\s+" + _value("v2") + ")?",
+    ),
+    Rule("http-authorization", r"\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:basic|bearer|token|negotiate)\s+)?" + V),
+    Rule("bearer", r"\bbearer\s+(?P<v>[\w.~+/-]{8,}=*)"),
+)
+SNMP = (
+    # net-snmp command lines and pysnmp reprs in errors and logs
+    Rule("net-snmp-community", r"\bsnmp\w*\s(?:[^\n]*?\s)?-c\s+" + V),
+    Rule("pysnmp-community", r"\bcommunitydata\(\s*" + _inner() + r"(?:\s*,\s*" + _inner("v2") + ")?"),
+    Rule(
+        "pysnmp-usm",
+        r"\busmuserdata\(\s*(?:" + _QUOTED + r")\s*,\s*" + _inner() + r"(?:\s*,\s*" + _inner("v2") + ")?",
+    ),
+)
+GENERIC = (
+    Rule("url-credentials", r"\b[a-z][a-z0-9+.-]*://[^\s:/@]*:(?P<v>[^\s@/]+)@"),
+    # key/value lines of INI, env files, YAML: an unquoted value runs to the end of the line
+    Rule(
+        "kv-line",
+        rf"^\s*(?:export\s+)?[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*(?P<v>(?![\"'{{\[|>&*!])[^\s#].*?){_LINE_END}",
+    ),
+    # key/value inside a line: JSON, Python reprs, query strings, command-line options
+    Rule(
+        "kv-inline",
+        rf"(?<![\w-])[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*" + _inner(token=r"(?![{\[])[^\s,;&}\]\"']++"),
+    ),
+    # <word> [type…] <value>: enable secret 5 …, username x password 0 …, set password ENC …
+    Rule(
+        "secret-word",
+        rf"\b(?:{_SECRET_WORDS})(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}" + V + r"(?!\s*\{)",
+    ),
+    # key [type…] <value>, but not `key 1` (a key-chain key id), `public-key …`, `ssh-key …`
+    Rule(
+        "key-word",
+        rf"\b(?<!public-)(?<!ssh-)(?<!host-)key(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}(?!\d+\s*$)"
+        r"(?![\w./-]+\.(?:key|pem|crt|cer|der)\b)" + V + r"(?!\s*\{)",
+    ),
+)
+CATCH_ALL = (
+    # crypt(3) hashes anywhere: $1$ $5$ $6$ $y$ $2b$ (Linux), $9$ (Junos, IOS type 9), $8$, $1a$ (VRP),
+    # $h$ / $c$ (H3C), $apr1$ (htpasswd), quoted or not
+    Rule("crypt", r"(?P<v>\"?\$(?:1a?|2[aby]?|5|6|7|8|9|y|gy|apr1|sha1|md5|h|c)\$[^\s\";:,]+\"?)"),
+    # Huawei reversible-cipher tokens %^%#…%^%#, %$%$…%$%$, %@%@…%@%@
+    Rule("huawei-cipher", r"(?P<v>%(?:\^%#|\$%\$|@%@)\S*)"),
+)
+
+#: Rules per platform family, in the order the engine tries them.
+GRAMMARS: dict[str, tuple[Rule, ...]] = {
+    "cisco": CISCO,
+    "junos": JUNOS,
+    "huawei": HUAWEI,
+    "panos": PANOS,
+    "linux": LINUX,
+    "snmp": SNMP,
+    "generic": GENERIC,
+    "catch-all": CATCH_ALL,
+}
+
+#: A line is examined only when its lower-cased text contains one of these; ``::`` finds /etc/shadow
+#: lines (whose last fields are empty) whose hash is not a ``$id$`` crypt string.
+TRIGGERS = (
+    r"pass|pwd|secret|key|communit|cipher|psk|token|auth|priv|credential|phash|securityname|snmp|com2sec"
+    r"|createuser|bearer|://|::|\$[0-9a-z]{1,5}\$|%\^%#|%\$%\$|%@%@"
+)
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule, platform grammars first, then the generic forms, then the catch-alls."""
+    return tuple(rule for rules in GRAMMARS.values() for rule in rules)
