@@ -10,31 +10,44 @@
                                                               -> {"user": "u", "password": "<redacted>",
                                                                   "uri": "https://u:<redacted>@h/"}
 
-How a text is read, once:
+How a text is read:
 
 1. PEM private key blocks (``-----BEGIN … PRIVATE KEY-----`` to its END line, or to the end of a
    truncated output) become one marker, multi-line body included.
-2. One trigger expression (:data:`~patrol.redaction.grammar.TRIGGERS`: ``pass``, ``secret``,
-   ``key``, ``communit``, ``$6$``, …) finds the lines that may hold a secret; the others are not
-   examined (about 15 % of a typical switch config are).
-3. On each such line one alternation of all rules (each rule an outer named group, its secret
-   spans the inner groups ``v``/``v2``) runs with :meth:`re.Pattern.sub`; a match's outer group
-   (``Match.lastgroup``) names the rule, only its value spans are replaced.
+2. The text is lower-cased once (offsets kept) and one plain alternation of the trigger words
+   (:data:`~patrol.redaction.grammar.TRIGGERS`: ``pass``, ``secret``, ``key``, ``communit``,
+   ``$6$``, …) finds the lines that may hold a secret; no other line is examined.
+3. On such a line, the triggers it holds choose the rules (``snmp-server location`` only meets
+   the three ``snmp`` rules); those rules form one alternation (compiled once per combination,
+   cached), each rule an outer named group whose inner groups ``v``/``v2`` span the secrets;
+   ``Match.lastgroup`` names the rule and only its value spans are replaced in the original line.
 
-Cost, measured with ``bench/redact.py`` (2 cores, Python 3.11, a 937-line IOS config with 30
-secrets): the previous engine (7 broad rules, one ``re.sub`` each over the whole text) took
-2.8 ms per 1,000 lines; applying these 36 rules one ``re.sub`` each, as
-``netutils.config.clean.sanitize_config`` does with its filter list, takes ≈ 14 ms; the single
-pass takes ≈ 0.6 ms (see bench/README.md for the current figures).
+Cost (``bench/redact.py``, process CPU time, best of 20, 2 shared cores, Python 3.11), ms per
+1,000 lines with the installation key:
 
-Why no library call: ``netutils`` 1.19.2 (already installed as a napalm dependency) ships the
-``sanitize_config`` loop but no platform filters (``_PROVIDED_SANITIZE_FILTERS``: two private
-IOS examples, "subject to change"), and its filters substitute a constant, so the value span a
-keyed-hash marker needs is lost. ``netconan`` 0.15.0 keeps RANCID's password and community
-expressions; on the issue-14 corpus (tests/security/test_redaction_corpus.py) it missed 23 of 68
-secret lines, hid 4 of 20 ordinary lines and took 31 ms per 1,000 lines (its 0.15.0 anonymiser,
-run line by line with default options), and it pulls ``passlib``. Its syntaxes were adopted as
-rules here (:mod:`patrol.redaction.grammar`), with value spans.
+=================  =========  =========================  ===================
+text               patrol     previous engine            one re.sub per rule
+=================  =========  =========================  ===================
+IOS config         1.9–2.0    3.1–5.2                    14.4
+Junos config       1.2        2.7–2.9, 8 of 33 leaked    15.3
+Linux outputs      2.5–2.9    3.3–3.6, 24 of 33 leaked   18.6
+show interfaces    0.6        6.0–6.6                    30.2
+=================  =========  =========================  ===================
+
+"Previous engine" is patrol's earlier module (7 broad rules, one ``re.sub`` each over the whole
+text); "one re.sub per rule" hands these 37 rules to ``netutils.config.clean.sanitize_config``
+as its filter list. A first version of this engine ran all rules as one alternation on every
+trigger line with ``re.IGNORECASE``: 5.6–7.9 ms; a trigger alternation with one named group
+per word took 12 ms alone on 1,000 lines (a plain alternation: 0.3 ms).
+
+Why no library call: ``netutils`` 1.19.2 (installed as a napalm dependency) ships the
+``sanitize_config`` loop but no platform filters (``_PROVIDED_SANITIZE_FILTERS`` holds two
+private IOS examples, "subject to change"), and a filter substitutes a constant, so the value
+span a keyed-hash marker needs is lost. ``netconan`` 0.15.0 keeps RANCID's password and
+community expressions; on tests/security/corpus.py (108 secret lines, 44 ordinary lines) its
+line anonymiser left the secret in 53 lines (29 of the 83 network-device lines), changed 3
+ordinary lines and took 37 ms CPU per 1,000 IOS lines, and it needs ``passlib``. Its syntaxes
+were adopted as rules here (:mod:`patrol.redaction.grammar`), with value spans.
 
 The marker is the first 12 hex digits of HMAC-SHA256(key, value without surrounding double
 quotes): equal values give equal markers within one installation, which is what drift compares.
@@ -57,34 +70,55 @@ MASK = "<redacted>"
 _PEM = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|.*\Z)", re.S
 )
-_TRIGGER = re.compile(TRIGGERS)
+# One plain alternation finds the candidate lines (named groups would make it ~30x slower); then
+# each trigger is tested on the line alone to choose the rules.
+_TRIGGER = re.compile("|".join(TRIGGERS.values()))
+_LITERAL_TRIGGERS = tuple((name, expr) for name, expr in TRIGGERS.items() if re.escape(expr) == expr)
+_REGEX_TRIGGERS = tuple((name, re.compile(expr)) for name, expr in TRIGGERS.items() if re.escape(expr) != expr)
 _SECRET_KEY_NAME = re.compile(rf"{SECRET_KEY}", re.I)
 
 
-class _Compiled:
-    """All rules as one alternation; ``values[outer group]`` lists the secret groups of that rule.
+_START = r"(?:^|(?<!\w)(?=[\w\"'$%<-]))"
 
-    A match may only start at a line start or where no word character precedes one of the
-    characters a rule starts with: the alternation is not tried inside words or on blanks.
-    """
+
+class _Rules:
+    """The rules, each as an outer named group ``r<index>`` whose secret groups are ``values[r<index>]``
+    and whose keyword that must be lower case, if any, is ``keywords[r<index>]``."""
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
-        parts: list[str] = []
+        self.rules = rules
+        self.bodies: list[str] = []
         self.values: dict[str, tuple[str, ...]] = {}
+        self.keywords: dict[str, str] = {}
         for index, rule in enumerate(rules):
             outer = f"r{index}"
             body = re.sub(r"\(\?P<(\w+)>", rf"(?P<{outer}_\1>", rule.pattern)
             body = re.sub(r"\(\?P=(\w+)\)", rf"(?P={outer}_\1)", body)
-            parts.append(f"(?P<{outer}>{body})")
+            self.bodies.append(f"(?P<{outer}>{body})")
             self.values[outer] = tuple(
                 f"{outer}_{name}" for name in re.findall(r"\(\?P<(\w+)>", rule.pattern) if name.startswith("v")
             )
-        self.pattern = re.compile(r"(?:^|(?<!\w)(?=[\w\"'$%<-]))(?:" + "|".join(parts) + ")", re.M)
+            if "(?P<lc>" in rule.pattern:
+                self.keywords[outer] = f"{outer}_lc"
+
+    def pattern(self, triggers: frozenset[str]) -> re.Pattern[str]:
+        """One alternation of the rules that ``triggers`` call for, in table order.
+
+        A match may only start at a line start or where no word character precedes one of the
+        characters a rule starts with: the alternation is not tried inside words or on blanks.
+        """
+        bodies = [body for rule, body in zip(self.rules, self.bodies, strict=True) if triggers & set(rule.triggers)]
+        return re.compile(f"{_START}(?:{'|'.join(bodies)})", re.M)
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> _Compiled:
-    return _Compiled(all_rules())
+def _rules() -> _Rules:
+    return _Rules(all_rules())
+
+
+@lru_cache(maxsize=512)
+def _pattern(triggers: frozenset[str]) -> re.Pattern[str]:
+    return _rules().pattern(triggers)
 
 
 def secret_marker(value: str, key: bytes | None) -> str:
@@ -99,17 +133,34 @@ def _mark(value: str, key: bytes | None) -> str:
     return value if value.startswith("<redacted") else secret_marker(value, key)
 
 
+def _triggers(lowered: str) -> frozenset[str]:
+    """The names of the triggers in one lower-cased line."""
+    found = [name for name, word in _LITERAL_TRIGGERS if word in lowered]
+    found += [name for name, expr in _REGEX_TRIGGERS if expr.search(lowered)]
+    return frozenset(found)
+
+
 def _redact_line(line: str, lowered: str, key: bytes | None) -> str:
-    """``line`` with the value spans of every rule match in ``lowered`` (the same line, lower case) masked."""
-    compiled = _compiled()
+    """``line`` with the value spans of every rule match in ``lowered`` (the same line, lower case) masked.
+
+    A match whose ``lc`` group is not lower case in ``line`` (``Oper-Key  Flag`` in a table
+    header, unlike the config keyword ``key``) is dropped, and the search goes on after its start.
+    """
+    rules, pattern = _rules(), _pattern(_triggers(lowered))
     out: list[str] = []
-    cursor = 0
-    for match in compiled.pattern.finditer(lowered):
-        for group in compiled.values[match.lastgroup or ""]:
+    cursor = position = 0
+    while (match := pattern.search(lowered, position)) is not None:
+        outer = match.lastgroup or ""
+        keyword = rules.keywords.get(outer)
+        if keyword and not line[match.start(keyword) : match.end(keyword)].islower():
+            position = match.start() + 1
+            continue
+        for group in rules.values[outer]:
             start, end = match.span(group)
             if start >= 0:
                 out += (line[cursor:start], _mark(line[start:end], key))
                 cursor = end
+        position = max(match.end(), match.start() + 1)
     if not out:
         return line
     out.append(line[cursor:])

@@ -7,7 +7,8 @@ stay readable. The engine (:mod:`patrol.redaction.engine`) joins every rule into
 compiled once and matched against the lower-cased line (so every literal here is lower case); a
 line is only examined when it holds one of :data:`TRIGGERS`. Rules are tried left to right on a
 line; at one position the first rule listed that matches wins, so platform rules come before the
-generic ones. Groups named ``v…`` (``v``, ``v2``, ``vq``) are secret spans; other groups are kept.
+generic ones. Groups named ``v…`` (``v``, ``v2``, ``vq``) are secret spans; other groups are kept,
+except ``lc``: a match is dropped when that span is not lower case in the original line.
 
 The syntaxes follow the vendors' command references and the password and community line
 expressions of RANCID (kept in netconan's ``default_pwd_regexes``), rewritten with a value span
@@ -27,12 +28,14 @@ class Rule:
     """One secret syntax: ``pattern`` marks the secret(s) with the groups ``v`` / ``v2``."""
 
     name: str
+    #: names of :data:`TRIGGERS`; the rule is tried on a line only when one of them is in it
+    triggers: tuple[str, ...]
     pattern: str
 
 
 # A value: a double- or single-quoted string, or a bare token that does not start like a separator.
 _QUOTED = r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'"
-_TOKEN = r"(?![=:{\[])[^\s;]++"
+_TOKEN = r"(?![=:{\[\]})])[^\s;]++"
 
 
 def _value(name: str = "v", token: str = _TOKEN) -> str:
@@ -54,7 +57,7 @@ _NOT_A_VALUE = (
     r"|encryption|authentication|prompt|reset|recovery|manager|file|chain|string|exchange|generate|zeroize"
     r"|import|export|storage|pubkey-chain|config-key|address|hostname|key|key-string|password|secret|cipher"
     r"|hash|level|remote|local|ascii-text|hexadecimal|plain|simple|irreversible-cipher|min-length|complexity"
-    r"|aging|lifetime|status|type|mode|ipv6|ipv4)(?!\w))"
+    r"|aging|lifetime|status|type|mode|ipv6|ipv4|identifier|id)(?!\w))"
 )
 # Type tokens vendors put between the keyword and the value: IOS `secret 5`, `password level 15 7`,
 # EOS `sha512`, VRP `cipher` / `irreversible-cipher`, H3C `hash` / `simple`, FortiOS `ENC`,
@@ -73,110 +76,139 @@ SECRET_KEY = (
     r"|master|shared|psk|ssh)[_-]?key))"
 )
 _LINE_END = r"(?=\s*,?\s*$)"
+# JSON / YAML literals that are no value ("password": null), and BGP communities in show outputs
+# ("Community: 65000:100 no-export")
+_NO_LITERAL = (
+    r"(?!(?:null|none|true|false|~)(?![\w.~-]))(?!(?:\d+:\d+|rt:|soo:|no-export|no-advertise|local-as|internet)\b)"
+)
+# a key token directly followed by ":" or "=" (checked before the key-name alternation, which is dearer)
+_KV_AHEAD = r"(?=[\"']?[\w.-]++[\"']?\s*[:=])"
+_KV = ("pass", "pwd", "secret", "token", "key", "credential", "psk", "communit")
+_WORD = ("pass", "pwd", "secret", "phash", "key")
+_XML = ("pass", "phash", "secret", "key", "communit", "psk")
 
 CISCO = (
     # IOS/IOS-XE, NX-OS, IOS-XR and EOS share most of these
-    Rule("snmp-host-asa", r"^\s*snmp-server\s+host\s+\S+\s+\S+\s+(?:(?:trap|poll)\s+)?community\s+(?:[08]\s+)?" + V),
     Rule(
-        "snmp-host",
-        r"^\s*snmp-server\s+host\s+\S+(?:\s+vrf\s+\S+)?(?:\s+(?:traps|informs))?"
-        r"(?:\s+version\s+(?:1|2c|3(?:\s+(?:auth|noauth|priv))?))?\s+"
+        "snmp-host-asa", ("snmp",),
+        r"^\s*snmp-server\s+host\s+\S+\s+\S+\s+(?:(?:trap|poll)\s+)?community\s+(?:[08]\s+)?" + V,
+    ),
+    Rule(
+        "snmp-host", ("snmp",),
+        # the community of a v1/v2c trap host; after `version 3 <level>` comes a user name, no secret
+        r"^\s*snmp-server\s+host\s+\S+(?:\s+vrf\s+\S+)?(?:\s+(?:traps|informs))?(?:\s+version\s+(?:1|2c))?\s+"
         r"(?!(?:community|traps|informs|version|vrf|udp-port|poll|trap)\b)(?!\d{1,3}(?:\.\d{1,3}){3}\b)" + V,
     ),
-    Rule("snmp-community", r"\bsnmp(?:-server)?\s+community\s+(?:[08]\s+)?" + V),
-    Rule("snmp-auth", r"\bauth\s+(?:md5|sha\d*(?:-\d+)?)\s+" + V),
+    Rule("snmp-community", ("communit",), r"\bsnmp(?:-server)?\s+community\s+(?:[08]\s+)?" + V),
+    # snmp-server user … auth <alg> <key> [priv [<alg> [bits]] <key>]; NX-OS may omit the priv algorithm
     Rule(
-        "snmp-priv",
-        r"\bpriv\s+(?:(?:aes(?:-?\d+)?|3des|des\d*)\s+)?(?:(?:128|192|256)\s+)?"
-        r"(?!(?:read|write|notify|access|context|match|localizedkey)\b)" + V,
+        "snmp-auth", ("auth",),
+        r"\bauth\s+(?:md5|sha\d*(?:-\d+)?)\s+" + V + r"(?:\s+priv\s+(?:(?:aes(?:-?\d+)?|3des|des\d*)\s+)?"
+        r"(?:(?:128|192|256)\s+)?" + _value("v2") + ")?",
     ),
-    Rule("config-key", r"\bkey\s+config-key\s+password-encrypt\s+" + V),
-    Rule("key-string", r"\bkey-string(?:\s+(?:\d|password|clear|encrypted))?\s+" + V),
-    Rule("fhrp-text", r"\b(?:standby|vrrp|glbp)\s+(?:\d+\s+)?authentication\s+(?:text\s+)?(?!md5\b|key-chain\b)" + V),
-    Rule("nhrp", r"\bnhrp\s+authentication\s+" + V),
-    Rule("wpa-psk", r"\bwpa-psk\s+(?:ascii|hex)(?:\s+\d)?\s+" + V),
-    Rule("ppp-hostname", r"\bppp\s+(?:chap|pap)\s+(?:hostname|sent-username)\s+\S+\s+password(?:\s+\d)?\s+" + V),
+    Rule("snmp-priv", ("priv",), r"\bpriv\s+(?:aes(?:-?\d+)?|3des|des\d*)\s+(?:(?:128|192|256)\s+)?" + V),
+    Rule("config-key", ("key",), r"\bkey\s+config-key\s+password-encrypt\s+" + V),
+    Rule("key-string", ("key",), r"\bkey-string(?:\s+(?:\d|password|clear|encrypted))?\s+" + V),
+    Rule(
+        "fhrp-text", ("auth",),
+        r"\b(?:standby|vrrp|glbp)\s+(?:\d+\s+)?authentication\s+(?:text\s+)?(?!md5\b|key-chain\b)" + V,
+    ),
+    Rule("nhrp", ("auth",), r"\bnhrp\s+authentication\s+" + V),
+    Rule("wpa-psk", ("psk",), r"\bwpa-psk\s+(?:ascii|hex)(?:\s+\d)?\s+" + V),
+    Rule(
+        "ppp-hostname", ("pass",),
+        r"\bppp\s+(?:chap|pap)\s+(?:hostname|sent-username)\s+\S+\s+password(?:\s+\d)?\s+" + V,
+    ),
 )
 JUNOS = (
-    Rule("snmp-community-block", r"^\s*community\s+" + V + r"\s*[{;]\s*$"),
-    Rule("set-snmp-community", r"\bset\s+snmp\s+community\s+" + V),
+    Rule("snmp-community-block", ("communit",), r"^\s*community\s+" + V + r"\s*[{;]\s*$"),
+    Rule("set-snmp-community", ("communit",), r"\bset\s+snmp\s+community\s+" + V),
 )
 HUAWEI = (
     # VRP and H3C Comware
     Rule(
-        "snmp-agent-community",
+        "snmp-agent-community", ("communit",),
         r"\bsnmp-agent\s+community\s+(?:(?:read|write)\s+)?(?:(?:cipher|simple)\s+)?(?!complexity-check\b)" + V,
     ),
-    Rule("securityname", r"\bsecurityname\s+(?:(?:cipher|simple)\s+)?(?!(?:cipher|simple)\b)(?P<v>\S++)(?!\s+v3\b)"),
+    # the community of a v1/v2c target host (with v3 it names a USM user)
     Rule(
-        "authentication-mode",
+        "securityname", ("securityname",),
+        r"\bsecurityname\s+(?:(?:cipher|simple)\s+)?(?!(?:cipher|simple)\b)(?P<v>\S++)(?!\s+v3\b)",
+    ),
+    Rule(
+        "authentication-mode", ("auth",),
         r"\bauthentication-mode\s+(?:md5|sha\S*|hmac-\S+)(?:\s+\d+)?\s+(?:(?:cipher|plain|simple)\s+)?"
         r"(?!\d+\s*$)" + V,
     ),
-    Rule("authentication-mode-simple", r"\bauthentication-mode\s+simple\s+(?:(?:cipher|plain)\s+)?" + V),
-    Rule("privacy-mode", r"\bprivacy-mode\s+(?:aes\d*|des\d*|3des)\s+(?:(?:cipher|plain|simple)\s+)?" + V),
-    Rule("cipher", r"\bcipher\s+(?!(?:aes|3des|des|blowfish|arcfour|chacha|sm4|camellia)\w*\b)" + V),
+    Rule("authentication-mode-simple", ("auth",), r"\bauthentication-mode\s+simple\s+(?:(?:cipher|plain)\s+)?" + V),
+    Rule("privacy-mode", ("priv",), r"\bprivacy-mode\s+(?:aes\d*|des\d*|3des)\s+(?:(?:cipher|plain|simple)\s+)?" + V),
+    Rule("cipher", ("cipher",), r"\bcipher\s+(?!(?:aes|3des|des|blowfish|arcfour|chacha|sm4|camellia)\w*\b)" + V),
 )
 PANOS = (
-    Rule("snmp-community-string", r"\b(?:snmp-)?community-string\s+" + V),
+    Rule("snmp-community-string", ("communit",), r"\b(?:snmp-)?community-string\s+" + V),
     Rule(
-        "xml-element",
+        "xml-element", _XML,
         r"<(?P<t>(?!public-key>)[\w-]*(?:password|phash|secret|key|community-string|psk))>"
         r"(?P<v>[^<\s][^<]*)</(?P=t)>",
     ),
 )
 LINUX = (
     # /etc/shadow: the hash field (a locked account's "!" kept), never "*" or "!" alone
-    Rule("shadow", r"^[a-z_][\w.-]*\$?:!*(?P<v>[^:\s!*][^:\s]*):\d*:\d*:\d*:"),
-    Rule("snmpd-community", r"^\s*r[ow]community6?\s+" + V),
-    Rule("snmpd-com2sec", r"^\s*com2sec6?\s+(?:-Cn\s+\S+\s+)?\S+\s+\S+\s+" + V),
+    Rule("shadow", ("shadow", "crypt"), r"^[a-z_][\w.-]*\$?:!*(?P<v>[^:\s!*][^:\s]*):\d*:\d*:\d*:"),
+    Rule("snmpd-community", ("communit",), r"^\s*r[ow]community6?\s+" + V),
+    Rule("snmpd-com2sec", ("com2sec",), r"^\s*com2sec6?\s+(?:-cn\s+\S+\s+)?\S+\s+\S+\s+" + V),
     Rule(
-        "snmpd-createuser",
+        "snmpd-createuser", ("createuser",),
         r"^\s*createuser\s+(?:-e\s+\S+\s+)?\S+\s+(?:md5|sha\S*)\s+" + V
         + r"(?:\s+(?:des|aes\S*)\s+" + _value("v2") + ")?",
     ),
-    Rule("http-authorization", r"\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:basic|bearer|token|negotiate)\s+)?" + V),
-    Rule("bearer", r"\bbearer\s+(?P<v>[\w.~+/-]{8,}=*)"),
+    Rule(
+        "http-authorization", ("auth",),
+        r"\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:basic|bearer|token|negotiate)\s+)?" + V,
+    ),
+    Rule("bearer", ("bearer",), r"\bbearer\s+(?P<v>[\w.~+/-]{8,}=*)"),
 )
 SNMP = (
     # net-snmp command lines and pysnmp reprs in errors and logs
-    Rule("net-snmp-community", r"\bsnmp\w*\s(?:[^\n]*?\s)?-c\s+" + V),
-    Rule("pysnmp-community", r"\bcommunitydata\(\s*" + _inner() + r"(?:\s*,\s*" + _inner("v2") + ")?"),
+    Rule("net-snmp-community", ("snmp",), r"\bsnmp\w*\s(?:[^\n]*?\s)?-c\s+" + V),
+    Rule("pysnmp-community", ("communit",), r"\bcommunitydata\(\s*" + _inner() + r"(?:\s*,\s*" + _inner("v2") + ")?"),
     Rule(
-        "pysnmp-usm",
+        "pysnmp-usm", ("usmuser",),
         r"\busmuserdata\(\s*(?:" + _QUOTED + r")\s*,\s*" + _inner() + r"(?:\s*,\s*" + _inner("v2") + ")?",
     ),
 )
 GENERIC = (
-    Rule("url-credentials", r"\b[a-z][a-z0-9+.-]*://[^\s:/@]*:(?P<v>[^\s@/]+)@"),
+    Rule("url-credentials", ("url",), r"\b[a-z][a-z0-9+.-]*://[^\s:/@]*:(?P<v>[^\s@/]+)@"),
     # key/value lines of INI, env files, YAML: an unquoted value runs to the end of the line
     Rule(
-        "kv-line",
-        rf"^\s*(?:export\s+)?[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*(?P<v>(?![\"'{{\[|>&*!])[^\s#].*?){_LINE_END}",
+        "kv-line", _KV,
+        rf"^\s*(?:export\s+)?{_KV_AHEAD}[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*{_NO_LITERAL}(?P<v>(?![\"'{{\[|>&*!])[^\s#].*?){_LINE_END}",
     ),
     # key/value inside a line: JSON, Python reprs, query strings, command-line options
     Rule(
-        "kv-inline",
-        rf"(?<![\w-])[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*" + _inner(token=r"(?![{\[])[^\s,;&}\]\"']++"),
+        "kv-inline", _KV,
+        rf"(?<![\w-]){_KV_AHEAD}[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*{_NO_LITERAL}"
+        + _inner(token=r"(?![{\[])[^\s,;&}\]\"']++"),
     ),
     # <word> [type…] <value>: enable secret 5 …, username x password 0 …, set password ENC …
     Rule(
-        "secret-word",
+        "secret-word", _WORD,
         rf"\b(?:{_SECRET_WORDS})(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}" + V + r"(?!\s*\{)",
     ),
-    # key [type…] <value>, but not `key 1` (a key-chain key id), `public-key …`, `ssh-key …`
+    # key [type…] <value>, but not `key 1` (a key-chain key id), `public-key …`, `ssh-key …`, nor `Key` in
+    # a display table (group `lc`: the keyword must be lower case, as in every config syntax)
     Rule(
-        "key-word",
-        rf"\b(?<!public-)(?<!ssh-)(?<!host-)key(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}(?!\d+\s*$)"
+        "key-word", ("key",),
+        rf"\b(?<!public-)(?<!ssh-)(?<!host-)(?P<lc>key)(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}(?!\d+\s*$)"
         r"(?![\w./-]+\.(?:key|pem|crt|cer|der)\b)" + V + r"(?!\s*\{)",
     ),
 )
 CATCH_ALL = (
     # crypt(3) hashes anywhere: $1$ $5$ $6$ $y$ $2b$ (Linux), $9$ (Junos, IOS type 9), $8$, $1a$ (VRP),
     # $h$ / $c$ (H3C), $apr1$ (htpasswd), quoted or not
-    Rule("crypt", r"(?P<v>\"?\$(?:1a?|2[aby]?|5|6|7|8|9|y|gy|apr1|sha1|md5|h|c)\$[^\s\";:,]+\"?)"),
+    Rule("crypt", ("crypt",), r"(?P<v>\"?\$(?:1a?|2[aby]?|5|6|7|8|9|y|gy|apr1|sha1|md5|h|c)\$[^\s\";:,]+\"?)"),
     # Huawei reversible-cipher tokens %^%#…%^%#, %$%$…%$%$, %@%@…%@%@
-    Rule("huawei-cipher", r"(?P<v>%(?:\^%#|\$%\$|@%@)\S*)"),
+    Rule("huawei-cipher", ("huawei",), r"(?P<v>%(?:\^%#|\$%\$|@%@)\S*)"),
 )
 
 #: Rules per platform family, in the order the engine tries them.
@@ -191,12 +223,17 @@ GRAMMARS: dict[str, tuple[Rule, ...]] = {
     "catch-all": CATCH_ALL,
 }
 
-#: A line is examined only when its lower-cased text contains one of these; ``::`` finds /etc/shadow
-#: lines (whose last fields are empty) whose hash is not a ``$id$`` crypt string.
-TRIGGERS = (
-    r"pass|pwd|secret|key|communit|cipher|psk|token|auth|priv|credential|phash|securityname|snmp|com2sec"
-    r"|createuser|bearer|://|::|\$[0-9a-z]{1,5}\$|%\^%#|%\$%\$|%@%@"
-)
+#: Trigger names and what they match in a lower-cased line; a line is examined only when one matches.
+#: ``::`` finds /etc/shadow lines (whose last fields are empty) whose hash is no ``$id$`` crypt string.
+TRIGGERS: dict[str, str] = {
+    **{word: word for word in ("pass", "pwd", "secret", "key", "communit", "cipher", "psk", "token", "auth", "priv")},
+    **{word: word for word in ("credential", "phash", "securityname", "snmp", "com2sec", "createuser", "bearer")},
+    "usmuser": "usmuser",
+    "url": "://",
+    "shadow": "::",
+    "crypt": r"\$[0-9a-z]{1,5}\$",
+    "huawei": r"%\^%#|%\$%\$|%@%@",
+}
 
 
 def all_rules() -> tuple[Rule, ...]:

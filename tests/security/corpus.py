@@ -90,6 +90,11 @@ SECRET_LINES: list[tuple[str, str, str]] = [
         f"snmp-server host 192.0.2.30 traps version 2c {R} udp-port 2162",
     ),
     ("cisco_nxos", 'radius-server host 192.0.2.31 key 7 "VwpRr"', f"radius-server host 192.0.2.31 key 7 {R}"),
+    (
+        "cisco_nxos",
+        "snmp-server user ops network-operator auth sha AuthPass1 priv PrivPass1",
+        f"snmp-server user ops network-operator auth sha {R} priv {R}",
+    ),
     # Cisco IOS-XR
     ("cisco_xr", " secret 10 $6$Ahfx$Pa0l.SaltHash", f" secret 10 {R}"),
     ("cisco_xr", "  key-string password 08254F4F1A0C1D", f"  key-string password {R}"),
@@ -210,6 +215,7 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     ("checkpoint_gaia", "set expert-password-hash $6$Ex$Pert", f"set expert-password-hash {R}"),
     ("checkpoint_gaia", "add snmp community GaiaComm read-only", f"add snmp community {R} read-only"),
     # Linux
+    ("linux", "Key $9$Upper.Case.Keyword", f"Key {R}"),
     ("linux", "root:$6$saltsalt$HashHashHash:19700:0:99999:7:::", f"root:{R}:19700:0:99999:7:::"),
     ("linux", "legacy:ab01FAX.bQRSU:19700:0:99999:7:::", f"legacy:{R}:19700:0:99999:7:::"),
     ("linux", "locked:!$y$j9T$Yz$Abc:19700:0:99999:7:::", f"locked:!{R}:19700:0:99999:7:::"),
@@ -279,5 +285,16 @@ ORDINARY_LINES: list[str] = [
     "aaa authentication login default group tacacs+ local",
     " authentication-mode password",
     " snmp-server group g1 v3 priv read V1",
+    "snmp-server host 192.0.2.60 version 3 priv patrol-mon",
+    "snmp-server host inside 192.0.2.60 version 3 patrol-mon",
+    "Encryption-3DES-AES               : Enabled",
+    "    authentication-sha {",
+    "    authentication-order [ tacplus password ];",
+    "      Community: 65000:100 no-export",
+    "      Extended Community: RT:65000:1",
+    "Port             Status  Priority Oper-Key  Flag",
+    "IPv4 Flow Key Mask    SIP: 255.255.255.255",
+    '   "password": null,',
+    '{"enable_secret": null, "snmp_community": false}',
     '  "credentials": {',
 ]
