@@ -170,7 +170,7 @@ LINUX = (
 )
 SNMP = (
     # net-snmp command lines and pysnmp reprs in errors and logs
-    Rule("net-snmp-community", ("snmp",), r"\bsnmp\w*\s(?:[^\n]*?\s)?-c\s+" + V),
+    Rule("net-snmp-community", ("snmp",), r"\bsnmp\w*\s(?:[^\n]{0,200}?\s)?-c\s+" + V),
     Rule("pysnmp-community", ("communit",), r"\bcommunitydata\(\s*" + _inner() + r"(?:\s*,\s*" + _inner("v2") + ")?"),
     Rule(
         "pysnmp-usm", ("usmuser",),
@@ -178,7 +178,7 @@ SNMP = (
     ),
 )
 GENERIC = (
-    Rule("url-credentials", ("url",), r"\b[a-z][a-z0-9+.-]*://[^\s:/@]*:(?P<v>[^\s@/]+)@"),
+    Rule("url-credentials", ("url",), r"(?<![\w+.-])[a-z][a-z0-9+.-]{0,31}+://[^\s:/@]*:(?P<v>[^\s@/]+)@"),
     # key/value lines of INI, env files, YAML: an unquoted value runs to the end of the line
     Rule(
         "kv-line", _KV,
@@ -187,7 +187,7 @@ GENERIC = (
     # key/value inside a line: JSON, Python reprs, query strings, command-line options
     Rule(
         "kv-inline", _KV,
-        rf"(?<![\w-]){_KV_AHEAD}[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*{_NO_LITERAL}"
+        rf"(?<![\w.-]){_KV_AHEAD}[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*{_NO_LITERAL}"
         + _inner(token=r"(?![{\[])[^\s,;&}\]\"']++"),
     ),
     # <word> [type…] <value>: enable secret 5 …, username x password 0 …, set password ENC …

@@ -237,6 +237,8 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     ),
     ("linux", "mysqldump --user=root --password=DbRoot1 app", f"mysqldump --user=root --password={R} app"),
     ("linux", "admin:$apr1$Q8fj$Htpasswd0", f"admin:{R}"),
+    ("linux", "machine nas login backup password N3trc!", f"machine nas login backup password {R}"),
+    ("linux", "snmp:\n  community: public", f"snmp:\n  community: {R}"),
     ("linux", "wpa_passphrase=WifiPass1", f"wpa_passphrase={R}"),
     # SNMP (collector errors, logs, inventory)
     ("snmp", "snmpwalk -v2c -c public 192.0.2.1 system", f"snmpwalk -v2c -c {R} 192.0.2.1 system"),

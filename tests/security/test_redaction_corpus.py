@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,17 @@ def test_whole_config_keeps_every_other_line() -> None:
     assert redact_text(config) == expected
 
 
+def test_a_keyword_at_a_line_end_never_takes_the_next_line() -> None:
+    # the previous engine's `\s+` crossed the newline: sshd_config's remediation diff showed
+    # "<redacted> yes" for the line after "PermitRootLogin prohibit-password"
+    sshd = "PermitRootLogin prohibit-password\nPubkeyAuthentication yes\nAuthorizedKeysFile .ssh/authorized_keys\n"
+    assert redact_text(sshd) == sshd
+    diff = "@@ -3,2 +3,2 @@\n-PermitRootLogin prohibit-password\n+PermitRootLogin no\n PubkeyAuthentication yes\n"
+    assert redact_text(diff) == diff
+    ios = "key chain KC1\n key 1\n  key-string\n  0822455D0A16\n"  # a value on the next line is not taken
+    assert redact_text(ios) == ios
+
+
 def test_json_yaml_ini_documents_stay_parseable_without_the_secrets() -> None:
     doc = {"db": {"host": "db1", "password": "Hunter2!", "port": 5432}, "api_key": "AKIA123", "user": "svc"}
     as_json = redact_text(json.dumps(doc, indent=2))
@@ -120,3 +132,20 @@ def test_snapshot_config_and_outputs_are_redacted() -> None:
     red = redact_snapshot(snap)
     assert red.config == f"enable secret 5 {R}\nhostname r1"
     assert red.raw == {"show run | i snmp": f"snmp-server community {R} RO\nsnmp-server location DC1"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a." * 50000 + "password=x",  # quadratic before the kv key had to start a token (5.8 s)
+        "snmpwalk " * 20000,
+        "a." * 50000 + "://u:p@h",
+        '"password": "' + "\\\\" * 50000,
+        "password " + "7 " * 30000,
+    ],
+    ids=["dotted-key", "snmpwalk", "url-scheme", "open-quote", "type-tokens"],
+)
+def test_hostile_lines_cost_linear_time(text: str) -> None:
+    started = time.process_time()
+    redact_text(text)
+    assert time.process_time() - started < 1.0  # ~20 ms when linear; seconds when a rule backtracks
