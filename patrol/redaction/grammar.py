@@ -195,12 +195,13 @@ GENERIC = (
         "secret-word", _WORD,
         rf"\b(?:{_SECRET_WORDS})(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}" + V + r"(?!\s*\{)",
     ),
-    # key [type…] <value>, but not `key 1` (a key-chain key id), `public-key …`, `ssh-key …`, nor `Key` in
-    # a display table (group `lc`: the keyword must be lower case, as in every config syntax)
+    # key [type…] <value>, but not `key 1` / `authentication-key 1 type md5` (key ids), `public-key …`,
+    # `ssh-key …`, nor `Key` in a display table (group `lc`: the keyword must be lower case, as in
+    # every config syntax)
     Rule(
         "key-word", ("key",),
-        rf"\b(?<!public-)(?<!ssh-)(?<!host-)(?P<lc>key)(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}(?!\d+\s*$)"
-        r"(?![\w./-]+\.(?:key|pem|crt|cer|der)\b)" + V + r"(?!\s*\{)",
+        rf"\b(?<!public-)(?<!ssh-)(?<!host-)(?P<lc>key)(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}"
+        r"(?!\d{1,3}(?:\s|$))(?!\d+\s*$)(?![\w./-]+\.(?:key|pem|crt|cer|der)\b)" + V + r"(?!\s*\{)",
     ),
 )
 CATCH_ALL = (

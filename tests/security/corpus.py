@@ -73,6 +73,16 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     ("arista_eos", "aaa root secret sha512 $6$Rr$root", f"aaa root secret sha512 {R}"),
     ("arista_eos", "snmp-server community public ro", f"snmp-server community {R} ro"),
     ("arista_eos", "tacacs-server host 192.0.2.9 key 7 070C285F4D06", f"tacacs-server host 192.0.2.9 key 7 {R}"),
+    (
+        "arista_eos",
+        "snmp-server user u1 g1 v3 localized 0011 auth sha512 EosAuth priv aes256 EosPriv",
+        f"snmp-server user u1 g1 v3 localized 0011 auth sha512 {R} priv aes256 {R}",
+    ),
+    (
+        "arista_eos",
+        "radius-server host 192.0.2.5 auth-port 1812 acct-port 1813 key 7 0822455D0A16",
+        f"radius-server host 192.0.2.5 auth-port 1812 acct-port 1813 key 7 {R}",
+    ),
     # Cisco NX-OS
     (
         "cisco_nxos",
@@ -148,6 +158,11 @@ SECRET_LINES: list[tuple[str, str, str]] = [
         f"    pre-shared-key ascii-text {R}; ## SECRET-DATA",
     ),
     ("juniper_junos", '        authentication-password "V3AuthPw";', f"        authentication-password {R};"),
+    (
+        "juniper_junos",
+        'set system ntp authentication-key 1 type md5 value "$9$abcDEF"',
+        f"set system ntp authentication-key 1 type md5 value {R}",
+    ),
     # Huawei VRP
     (
         "huawei_vrp",
@@ -213,6 +228,13 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     # Check Point Gaia
     ("checkpoint_gaia", "set user admin password-hash $6$rounds$GaiaHash", f"set user admin password-hash {R}"),
     ("checkpoint_gaia", "set expert-password-hash $6$Ex$Pert", f"set expert-password-hash {R}"),
+    (
+        "checkpoint_gaia",
+        "set snmp usm user u1 security-level authPriv auth-pass-type SHA1 auth-pass-phrase GaiaAuth1 "
+        "privacy-pass-type AES-128 privacy-pass-phrase GaiaPriv1",
+        f"set snmp usm user u1 security-level authPriv auth-pass-type SHA1 auth-pass-phrase {R} "
+        f"privacy-pass-type AES-128 privacy-pass-phrase {R}",
+    ),
     ("checkpoint_gaia", "add snmp community GaiaComm read-only", f"add snmp community {R} read-only"),
     # Linux
     ("linux", "Key $9$Upper.Case.Keyword", f"Key {R}"),
@@ -239,6 +261,9 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     ("linux", "admin:$apr1$Q8fj$Htpasswd0", f"admin:{R}"),
     ("linux", "machine nas login backup password N3trc!", f"machine nas login backup password {R}"),
     ("linux", "snmp:\n  community: public", f"snmp:\n  community: {R}"),
+    ("linux", "X-Api-Key: abc123def", f"X-Api-Key: {R}"),
+    ("linux", "aws_secret_access_key = wJalrXUtnFEMI", f"aws_secret_access_key = {R}"),
+    ("linux", "GITHUB_TOKEN=ghp_abcdef", f"GITHUB_TOKEN={R}"),
     ("linux", "wpa_passphrase=WifiPass1", f"wpa_passphrase={R}"),
     # SNMP (collector errors, logs, inventory)
     ("snmp", "snmpwalk -v2c -c public 192.0.2.1 system", f"snmpwalk -v2c -c {R} 192.0.2.1 system"),
@@ -284,6 +309,12 @@ ORDINARY_LINES: list[str] = [
     "root:x:0:0:root:/root:/bin/bash",
     "Last password change                                    : Nov 01, 2026",
     "security passwords min-length 8",
+    "ntp trusted-key 1",
+    "radius-server host 192.0.2.5 auth-port 1812 acct-port 1813",
+    "ip ssh server algorithm hostkey rsa-sha2-512",
+    " key-hash ssh-rsa ABCDEF0123",
+    "crypto key generate rsa general-keys modulus 2048",
+    "username u ssh-key ssh-rsa AAAAB3NzaC1yc2E",
     "aaa authentication login default group tacacs+ local",
     " authentication-mode password",
     " snmp-server group g1 v3 priv read V1",
