@@ -149,3 +149,13 @@ def test_hostile_lines_cost_linear_time(text: str) -> None:
     started = time.process_time()
     redact_text(text)
     assert time.process_time() - started < 1.0  # ~20 ms when linear; seconds when a rule backtracks
+
+
+def test_offsets_hold_with_non_ascii_text_and_crlf() -> None:
+    # "İ" lower-cases to two characters: the engine must still cut the original line at the right place
+    text = " description 北京 İstanbul 上联\r\nenable secret 5 $1$İx$yz\r\nusername 运维 password 0 密码Pw1\r\n"
+    assert redact_text(text) == (
+        f" description 北京 İstanbul 上联\r\nenable secret 5 {R}\r\nusername 运维 password 0 {R}\r\n"
+    )
+    keyed = redact_text("password: 密码", KEY)
+    assert keyed.startswith("password: <redacted:hmac=") and keyed != redact_text("password: 密碼", KEY)
