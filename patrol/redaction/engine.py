@@ -62,7 +62,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from patrol.redaction.grammar import SECRET_KEY, TRIGGERS, Rule, all_rules
+from patrol.redaction.grammar import BLOCKS, SECRET_KEY, TRIGGERS, Rule, all_rules
 
 __all__ = ["MASK", "is_secret_key", "redact_text", "redact_value", "secret_marker"]
 
@@ -76,6 +76,9 @@ _TRIGGER = re.compile("|".join(TRIGGERS.values()))
 _LITERAL_TRIGGERS = tuple((name, expr) for name, expr in TRIGGERS.items() if re.escape(expr) == expr)
 _REGEX_TRIGGERS = tuple((name, re.compile(expr)) for name, expr in TRIGGERS.items() if re.escape(expr) != expr)
 _SECRET_KEY_NAME = re.compile(rf"{SECRET_KEY}", re.I)
+_BLOCKS = tuple(
+    (rule.opener, re.compile(rule.block, re.M | re.S), re.compile(rule.pattern, re.M)) for rule in BLOCKS
+)
 
 
 _START = r"(?:^|(?<!\w)(?=[\w\"'$%<-]))"
@@ -175,11 +178,29 @@ def _lower(text: str) -> str:
     return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
+def _redact_blocks(text: str, lowered: str, key: bytes | None) -> str:
+    """``text`` with the secrets of every :data:`~patrol.redaction.grammar.BLOCKS` block masked."""
+    spans: list[tuple[int, int]] = []
+    for opener, block, inner in _BLOCKS:
+        if opener in lowered:
+            for found in block.finditer(lowered):
+                spans += [m.span("v") for m in inner.finditer(lowered, found.start(), found.end())]
+    out: list[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        out += (text[cursor:start], _mark(text[start:end], key))
+        cursor = end
+    return "".join(out) + text[cursor:]
+
+
 def redact_text(text: str, key: bytes | None = None) -> str:
     """``text`` with every secret value the grammars recognise masked (keyed-hash markers with ``key``)."""
     if "PRIVATE KEY" in text:
         text = _PEM.sub(lambda m: _mark(m.group(0), key), text)
     lowered = _lower(text)
+    if any(opener in lowered for opener, _, _ in _BLOCKS):
+        text = _redact_blocks(text, lowered, key)
+        lowered = _lower(text)
     trigger = _TRIGGER.search(lowered)
     if trigger is None:
         return text

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GRAMMARS", "SECRET_KEY", "TRIGGERS", "Rule", "all_rules"]
+__all__ = ["BLOCKS", "GRAMMARS", "SECRET_KEY", "TRIGGERS", "BlockRule", "Rule", "all_rules"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ _TYPES = (
     r"|simple|plain|ascii-text|hexadecimal|hex|ascii|encrypted|unencrypted|clear|local|remote))*"
 )
 _SECRET_WORDS = (
-    r"password-hash|password|passwd|passphrase|pass-phrase|secret|psksecret|phash|authpwd|privpwd|key-string"
+    r"password-hash|password|passwd|passphrase|pass-phrase|secret|psksecret|phash|authpwd|privpwd|pwd|key-string"
 )
 # A secret key name in key/value text and nested data: `password`, `db_password`, `api-key`, `snmp_community`.
 SECRET_KEY = (
@@ -235,6 +235,29 @@ TRIGGERS: dict[str, str] = {
     "crypt": r"\$[0-9a-z]{1,5}\$",
     "huawei": r"%\^%#|%\$%\$|%@%@",
 }
+
+
+@dataclass(frozen=True)
+class BlockRule:
+    """A secret known only by the block it sits in: ``block`` (matched on the lower-cased text,
+    multi-line) spans the block, ``pattern`` marks the secrets inside it with ``v``."""
+
+    name: str
+    opener: str  #: a lower-case literal the text must hold for the block to be looked for
+    block: str
+    pattern: str
+
+
+#: FortiOS names an SNMP community by its string: `config system snmp community / edit 1 /
+#: set name "public"`; the block ends at the `end` indented like its `config` line.
+BLOCKS: tuple[BlockRule, ...] = (
+    BlockRule(
+        "fortios-snmp-community",
+        "config system snmp community",
+        r"^(?P<indent>[ \t]*)config system snmp community[ \t]*$.*?^(?P=indent)end\b",
+        r"^\s*set\s+name\s+" + V,
+    ),
+)
 
 
 def all_rules() -> tuple[Rule, ...]:

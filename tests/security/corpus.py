@@ -225,6 +225,17 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     # Fortinet FortiOS
     ("fortinet", "        set password ENC SH2kDOr0Qf8Ww==", f"        set password ENC {R}"),
     ("fortinet", "        set psksecret ENC bWFuYWdlZA==", f"        set psksecret ENC {R}"),
+    ("fortinet", "        set auth-pwd ENC AuthEnc1", f"        set auth-pwd ENC {R}"),
+    ("fortinet", "        set priv-pwd ENC PrivEnc1", f"        set priv-pwd ENC {R}"),
+    (
+        "fortinet",
+        'config system snmp community\n    edit 1\n        set name "FortiComm"\n        config hosts\n'
+        "            edit 1\n                set ip 192.0.2.70 255.255.255.255\n            next\n        end\n"
+        '    next\nend\nconfig system interface\n    edit "port1"\n        set name "port1"',
+        f"config system snmp community\n    edit 1\n        set name {R}\n        config hosts\n"
+        "            edit 1\n                set ip 192.0.2.70 255.255.255.255\n            next\n        end\n"
+        '    next\nend\nconfig system interface\n    edit "port1"\n        set name "port1"',
+    ),
     # Check Point Gaia
     ("checkpoint_gaia", "set user admin password-hash $6$rounds$GaiaHash", f"set user admin password-hash {R}"),
     ("checkpoint_gaia", "set expert-password-hash $6$Ex$Pert", f"set expert-password-hash {R}"),
