@@ -47,6 +47,7 @@ bench: install
 	$(PY) bench/tickets.py
 	$(PY) bench/history.py
 	$(PY) bench/service.py
+	$(PY) bench/redact.py
 
 clean:
 	-$(PATROL) lab down
