@@ -258,10 +258,10 @@ def token_remove(obj: Context, name: str) -> None:
               help="Seconds between SLA clock checks.")  # fmt: skip
 @click.option("--schedules", "schedules_file", type=CwdPath(dir_okay=False, path_type=Path),
               help="Declared schedules [default: inspect/schedules.yml].")  # fmt: skip
-@click.option("--certfile", type=click.Path(dir_okay=False, path_type=Path), help="TLS certificate (PEM): serve HTTPS.")
-@click.option("--keyfile", type=click.Path(dir_okay=False, path_type=Path), help="TLS private key (PEM) of --certfile.")
+@click.option("--certfile", type=CwdPath(dir_okay=False, path_type=Path), help="TLS certificate (PEM): serve HTTPS.")
+@click.option("--keyfile", type=CwdPath(dir_okay=False, path_type=Path), help="TLS private key (PEM) of --certfile.")
 @click.option("--public-docs", is_flag=True, help="Serve /docs, /redoc and /openapi.json without a token.")
-@click.option("--vault-password-file", "vault", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--vault-password-file", "vault", type=CwdPath(dir_okay=False, path_type=Path),
               help="The server's vault secret, for schedules that name none (all API-created ones) "
                    "[env PATROL_VAULT_PASSWORD_FILE; patrol.yml service.vault_password_file].")  # fmt: skip
 @click.pass_obj
