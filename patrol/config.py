@@ -65,6 +65,13 @@ class Settings:
     connect_timeout: float = 10.0
     command_timeout: float = 30.0
     metrics_dir: Path = Path(".patrol/metrics")
+    #: the user's OpenSSH known_hosts, read (never written) beside patrol's own; None: not read
+    user_known_hosts: Path | None = None
+
+    @property
+    def known_hosts(self) -> Path:
+        """patrol's own SSH known_hosts (OpenSSH format): keys learned on first contact, then pinned."""
+        return self.home / "known_hosts"
 
     @property
     def runs_dir(self) -> Path:
@@ -77,6 +84,10 @@ class Settings:
 
 def _path(value: Any) -> Path:
     return Path(str(value)).expanduser()
+
+
+def _optional_path(value: Any) -> Path | None:
+    return None if str(value).strip().lower() in ("none", "off", "-") else _path(value)
 
 
 def _db_url(value: Any) -> str:
@@ -92,6 +103,10 @@ PARAMETERS: dict[str, Parameter[Any]] = {
     "command_timeout": Parameter("command_timeout", "PATROL_COMMAND_TIMEOUT", _positive_float, lambda s: 30.0),
     # the metric history (Parquet) of issue 5
     "metrics_dir": Parameter("metrics_dir", "PATROL_METRICS_DIR", _path, lambda s: s.home / "metrics"),
+    # SSH host keys (issue 14): the user's known_hosts is also trusted; "none" stops reading it
+    "user_known_hosts": Parameter(
+        "user_known_hosts", "PATROL_USER_KNOWN_HOSTS", _optional_path, lambda s: Path("~/.ssh/known_hosts").expanduser()
+    ),
 }
 
 

@@ -37,6 +37,10 @@ class CollectContext:
     vault_password_file: str | None = None
     forks: int = 50
     cancel: threading.Event = field(default_factory=threading.Event)
+    #: patrol's SSH known_hosts (keys learned on first contact are appended); None: learned keys
+    #: are kept for this collection only. ``user_known_hosts`` is only read.
+    known_hosts: Path | None = None
+    user_known_hosts: Path | None = None
 
 
 @runtime_checkable

@@ -96,6 +96,9 @@ class FleetDevice:
     commands: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     config_mode: bool = False
     reject_config: tuple[str, ...] = ()
+    #: the device's SSH host key; None: fakenos' built-in key, the same on every start (so a
+    #: restarted device is not taken for an impostor). Give a new key to emulate a re-keyed device.
+    host_key: paramiko.PKey | None = field(default=None, repr=False)
 
 
 _NOS_CACHE: dict[str, Nos] = {}
@@ -260,6 +263,30 @@ def _pump(target: Any, *args: Any) -> None:
         log.debug("fleet session pump ended: %s", exc)
 
 
+class _RecordingInterface(ParamikoSshServerInterface):
+    """fakenos' server interface that also records every authentication attempt (the auth log)."""
+
+    def __init__(self, auth_log: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._auth_log = auth_log
+
+    def check_auth_none(self, username: str) -> int:
+        self._auth_log.append(f"none {username}")
+        return int(super().check_auth_none(username))
+
+    def check_auth_password(self, username: str, password: str) -> int:
+        self._auth_log.append(f"password {username}")  # the value is never recorded
+        return int(super().check_auth_password(username, password))
+
+    def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
+        self._auth_log.append(f"publickey {username}")
+        return int(super().check_auth_publickey(username, key))
+
+    def check_auth_interactive(self, username: str, submethods: str) -> Any:
+        self._auth_log.append(f"keyboard-interactive {username}")
+        return super().check_auth_interactive(username, submethods)
+
+
 class FleetSshServer(ParamikoSshServer):
     """fakenos' paramiko SSH server with waiting session I/O, daemon threads and a quiet teardown."""
 
@@ -274,9 +301,10 @@ class FleetSshServer(ParamikoSshServer):
         password: str,
         shell_configuration: dict[str, Any],
         address: str = "127.0.0.1",
+        host_key: paramiko.PKey | None = None,
     ) -> None:
         # The parent's __init__ only stores these and decodes the host key again for every
-        # device; the shared key is set here instead.
+        # device; the shared key (or the device's own) is set here instead.
         TCPServerBase.__init__(self, address=address, port=port, timeout=1)
         self.nos = nos
         self.nos_inventory_config = nos_inventory_config
@@ -288,7 +316,9 @@ class FleetSshServer(ParamikoSshServer):
         self.watchdog_interval = 1.0
         self._active_sessions: set[paramiko.Transport] = set()
         self._active_sessions_lock = threading.Lock()
-        self._ssh_server_key = _host_key()
+        self._ssh_server_key = host_key or _host_key()
+        #: every authentication attempt ("password patrol", ...), in order; never the secret
+        self.auth_log: list[str] = []
 
     def _bind_sockets(self) -> None:
         super()._bind_sockets()
@@ -327,8 +357,8 @@ class FleetSshServer(ParamikoSshServer):
 
     def _serve(self, session: paramiko.Transport, is_running: threading.Event) -> None:
         session.add_server_key(self._ssh_server_key)
-        interface = ParamikoSshServerInterface(
-            ssh_banner=self.ssh_banner, username=self.username, password=self.password
+        interface = _RecordingInterface(
+            self.auth_log, ssh_banner=self.ssh_banner, username=self.username, password=self.password
         )
         session.start_server(server=interface)
         channel = session.accept(timeout=60)
@@ -385,6 +415,10 @@ class Fleet:
         config = self._servers[name].nos_inventory_config
         config["commands"] = {**config.get("commands", {}), **checked}  # swapped whole: sessions copy it
 
+    def auth_log(self, name: str) -> list[str]:
+        """Device ``name``'s authentication attempts so far (``"password patrol"``, …; no secrets)."""
+        return list(self._servers[name].auth_log)
+
     def running_config(self, name: str) -> RunningConfig:
         """The emulated configuration of a ``config_mode`` device (``.text()``, ``.startup_text()``)."""
         if not isinstance(config := self._servers[name].shell_configuration.get("running_config"), RunningConfig):
@@ -414,6 +448,7 @@ def _make_server(device: FleetDevice) -> FleetSshServer:
         password=device.password,
         shell_configuration=shell_configuration,
         address=device.address,
+        host_key=device.host_key,
     )
 
 
