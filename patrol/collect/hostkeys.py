@@ -63,6 +63,8 @@ __all__ = [
     "KnownHosts",
     "KnownKey",
     "VerifyingPolicy",
+    "accept_command",
+    "changed_message",
     "fetch_host_key",
     "fingerprint",
     "known_name",
@@ -331,14 +333,16 @@ def accept_command(host_name: str, address: str, port: int | None, known: Sequen
     return f"patrol hostkey accept {target}"
 
 
-def changed_message(host_name: str, address: str, port: int | None, presented: tuple[str, str],
+def changed_message(host_name: str, address: str, port: int | None, presented: str,
                     known: Sequence[KnownKey]) -> str:  # fmt: skip
-    """What the operator reads for a changed key: old and new fingerprints and the accept command."""
-    key_type, blob = presented
+    """What the operator reads for a changed key: old and new fingerprints and the accept command.
+
+    ``presented``: the new key as ``"<type> SHA256:…"``.
+    """
     where = f"{address}:{port or 22}"
     return (
-        f"host key of {where} has CHANGED: it now presents {key_type} {fingerprint(blob)}, patrol knows "
-        + "; ".join(key.describe() for key in known)
+        f"host key of {where} has CHANGED: it now presents {presented}, patrol knows "
+        + ("; ".join(key.describe() for key in known) or "another key")
         + ". Nothing was sent to it (no password). Someone may be impersonating the device; if it was "
         "really replaced or re-keyed, check the new fingerprint on its console, then accept it: "
         + accept_command(host_name, address, port, known)
@@ -373,7 +377,7 @@ def verify(known: KnownHosts, policy: str, host_name: str, address: str, port: i
         entries, outcome = known.learn(address, port, key_type, blob, comment=host_name), "learned"
     if any(key.blob == blob for key in entries):
         return outcome
-    message = changed_message(host_name, address, port, (key_type, blob), entries)
+    message = changed_message(host_name, address, port, f"{key_type} {presented}", entries)
     raise HostKeyChanged(host_name, message, where, tuple(k.fingerprint for k in entries), presented)
 
 
