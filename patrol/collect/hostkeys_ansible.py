@@ -43,6 +43,7 @@ _UNKNOWN = re.compile(r"No \S+ host key is known for \S+ and you have requested 
 _CHANGED = re.compile(r"REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for \S+ has changed|"
                       r"Host key verification failed", re.I)  # fmt: skip
 _PRESENTED = re.compile(r"(\S+) key sent by the remote host is\s+(SHA256:[A-Za-z0-9+/]{43})", re.I)
+_KEY_TYPES = {"ED25519": "ssh-ed25519", "RSA": "ssh-rsa", "ECDSA": "ecdsa-sha2", "DSA": "ssh-dss"}
 _FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
 
 
@@ -99,7 +100,7 @@ def refusal_message(status: HostStatus, host_name: str, address: str, port: int 
                     known: KnownHosts) -> str:  # fmt: skip
     """The operator's message for an ssh refusal (fingerprints from ssh's output and patrol's files)."""
     match = _PRESENTED.search(text)
-    presented = f"{match.group(1).lower()} {match.group(2)}" if match else "another key"
+    presented = f"{_KEY_TYPES.get(match.group(1).upper(), match.group(1))} {match.group(2)}" if match else "another key"
     if status is HostStatus.HOST_KEY_UNKNOWN:
         found = _FINGERPRINT.search(text)
         return (

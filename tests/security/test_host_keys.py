@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from patrol.lab.fakenos_lab import device_commands
 from patrol.lab.fleet import Fleet, FleetDevice, start_fleet
 from patrol.lab.sshd_lab import LabHost, SshdLab
 from patrol.models import Credentials, DeviceClass, Host, HostResult, HostStatus
+from patrol.paths import LIBRARY_DIR
 from tests.conftest import PatrolCLI, free_ports
 
 USER, PASSWORD = "patrol", "Hostkey-Test-Pass-1"
@@ -236,3 +238,41 @@ def test_concurrent_first_contacts_record_one_line_and_a_racing_other_key_is_a_c
     assert changed.known == (fingerprint(key.get_base64()),) and changed.presented == fingerprint(impostor.get_base64())
     keygen = subprocess.run(["ssh-keygen", "-lf", str(tmp_path / "known_hosts")], capture_output=True, text=True)
     assert fingerprint(key.get_base64()) in keygen.stdout, "fingerprints are OpenSSH's"
+
+
+# ---------------------------------------------------------------------------- the remediation module
+
+
+def _net_config(args: dict[str, object], tmp_path: Path) -> dict[str, object]:
+    """library/patrol_net_config.py run as ansible-core runs a module (JSON args file, JSON result)."""
+    path = tmp_path / "args.json"
+    path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    proc = subprocess.run([sys.executable, str(LIBRARY_DIR / "patrol_net_config.py"), str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert proc.stdout.strip(), proc.stderr
+    return dict(json.loads(proc.stdout))
+
+
+def test_the_remediation_module_checks_the_key_before_logging_in(
+    fleet: tuple[Fleet, dict[str, int]], tmp_path: Path
+) -> None:
+    running, ports = fleet
+    known = tmp_path / "known_hosts"
+    args = {"host": "127.0.0.1", "port": ports["off-sw"], "username": USER, "password": PASSWORD,
+            "platform": "cisco_ios", "state": "gathered", "match": "^ntp server ", "known_hosts": str(known),
+            "user_known_hosts": "none", "inventory_name": "off-sw"}  # fmt: skip
+    impostor = paramiko.RSAKey.generate(2048)
+    known.write_text(f"[127.0.0.1]:{ports['off-sw']} ssh-rsa {impostor.get_base64()} off-sw\n")
+    refused = _net_config(args, tmp_path)
+    assert refused["failed"] and str(refused["msg"]).startswith("host_key_changed: "), refused
+    assert fingerprint(impostor.get_base64()) in str(refused["msg"]) and "patrol hostkey accept off-sw" in str(
+        refused["msg"]
+    )
+    assert running.auth_log("off-sw") == [] and PASSWORD not in json.dumps(refused)
+    known.unlink()
+    learned = _net_config(args, tmp_path)
+    assert not learned.get("failed") and learned["changed"] is False, learned
+    assert known.read_text().startswith(f"[127.0.0.1]:{ports['off-sw']} ssh-rsa ") and known.read_text().endswith(
+        " off-sw\n"
+    )
+    assert running.auth_log("off-sw") == ["password patrol"]
