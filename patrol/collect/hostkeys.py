@@ -273,22 +273,27 @@ class KnownHosts:
     def revoked(self, blob: str) -> bool:
         return any(f.revoked(blob) for f in (self._own, self._user) if f is not None)
 
-    def learn(self, address: str, port: int | None, key_type: str, blob: str, comment: str = "") -> list[KnownKey]:
-        """Record a key for an endpoint that has none; returns what is on record afterwards.
+    def learn(self, address: str, port: int | None, key_type: str, blob: str,
+              comment: str = "") -> tuple[list[KnownKey], bool]:  # fmt: skip
+        """Record a key for an endpoint that has none: ``(what is on record afterwards, appended)``.
 
-        Under the lock the file is read again: when another process recorded a key meanwhile,
-        that record stands (the caller compares against it) and nothing is appended.
+        Under the lock the file is read again: when another thread or process recorded a key
+        meanwhile, that record stands (the caller compares against it) and nothing is appended.
         """
         name = known_name(address, port)
         if self._own is None:
             with self._memory_lock:
-                return self._memory.setdefault(name, [KnownKey(name, key_type, blob, comment)])
+                existing = self._memory.get(name)
+                if existing:
+                    return list(existing), False
+                self._memory[name] = [KnownKey(name, key_type, blob, comment)]
+                return list(self._memory[name]), True
         with self._own.locked():
             existing = self._own.lookup(name)
             if existing:
-                return existing
+                return existing, False
             self._own.append(_line(name, key_type, blob, comment))
-        return self._own.lookup(name)
+        return self._own.lookup(name), True
 
     def replace(self, address: str, port: int | None, key_type: str, blob: str, comment: str = "") -> list[KnownKey]:
         """Make ``blob`` the only key of the endpoint in patrol's file; returns the entries removed."""
@@ -374,7 +379,8 @@ def verify(known: KnownHosts, policy: str, host_name: str, address: str, port: i
                 where,
                 presented,
             )
-        entries, outcome = known.learn(address, port, key_type, blob, comment=host_name), "learned"
+        entries, appended = known.learn(address, port, key_type, blob, comment=host_name)
+        outcome = "learned" if appended else "known"
     if any(key.blob == blob for key in entries):
         return outcome
     message = changed_message(host_name, address, port, f"{key_type} {presented}", entries)
