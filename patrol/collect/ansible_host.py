@@ -24,6 +24,10 @@ Snapshot of a host (``Snapshot.model_dump(mode="json")``, abridged)::
                "services": {"available": false, "reason": "systemd is not running ...",
                             "failed": null}}}
 
+SSH host keys are checked by OpenSSH per ``patrol_host_key_checking`` against patrol's known_hosts
+(:mod:`patrol.collect.hostkeys_ansible`); a refused key is ``host_key_changed`` /
+``host_key_unknown`` with both fingerprints, never ``unreachable``.
+
 ``security.failed_services`` is set only where systemd answers, ``ntp_synced`` only when a
 time source answered, the ``ssh_*`` keys only when an sshd configuration exists.
 """

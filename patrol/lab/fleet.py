@@ -55,14 +55,11 @@ from fakenos.core.nos import Nos
 from fakenos.core.pydantic_models import ModelNosCommand
 from fakenos.core.servers import TCPServerBase
 from fakenos.plugins.nos import nos_plugins
-from fakenos.plugins.servers.ssh_server_paramiko import (
-    DEFAULT_SSH_KEY,
-    ParamikoSshServer,
-    ParamikoSshServerInterface,
-)
+from fakenos.plugins.servers.ssh_server_paramiko import DEFAULT_SSH_KEY, ParamikoSshServer
 from fakenos.plugins.shell.cmd_shell import CMDShell
 
 from patrol.errors import LabError
+from patrol.lab.auth_log import RecordingInterface
 from patrol.lab.base import Endpoint
 from patrol.lab.config_mode import RunningConfig, config_shell
 
@@ -96,8 +93,7 @@ class FleetDevice:
     commands: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     config_mode: bool = False
     reject_config: tuple[str, ...] = ()
-    #: the device's SSH host key; None: fakenos' built-in key, the same on every start (so a
-    #: restarted device is not taken for an impostor). Give a new key to emulate a re-keyed device.
+    #: SSH host key; None: fakenos' built-in one, the same on every start (a restart is no re-key)
     host_key: paramiko.PKey | None = field(default=None, repr=False)
 
 
@@ -263,30 +259,6 @@ def _pump(target: Any, *args: Any) -> None:
         log.debug("fleet session pump ended: %s", exc)
 
 
-class _RecordingInterface(ParamikoSshServerInterface):
-    """fakenos' server interface that also records every authentication attempt (the auth log)."""
-
-    def __init__(self, auth_log: list[str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._auth_log = auth_log
-
-    def check_auth_none(self, username: str) -> int:
-        self._auth_log.append(f"none {username}")
-        return int(super().check_auth_none(username))
-
-    def check_auth_password(self, username: str, password: str) -> int:
-        self._auth_log.append(f"password {username}")  # the value is never recorded
-        return int(super().check_auth_password(username, password))
-
-    def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
-        self._auth_log.append(f"publickey {username}")
-        return int(super().check_auth_publickey(username, key))
-
-    def check_auth_interactive(self, username: str, submethods: str) -> Any:
-        self._auth_log.append(f"keyboard-interactive {username}")
-        return super().check_auth_interactive(username, submethods)
-
-
 class FleetSshServer(ParamikoSshServer):
     """fakenos' paramiko SSH server with waiting session I/O, daemon threads and a quiet teardown."""
 
@@ -317,8 +289,7 @@ class FleetSshServer(ParamikoSshServer):
         self._active_sessions: set[paramiko.Transport] = set()
         self._active_sessions_lock = threading.Lock()
         self._ssh_server_key = host_key or _host_key()
-        #: every authentication attempt ("password patrol", ...), in order; never the secret
-        self.auth_log: list[str] = []
+        self.auth_log: list[str] = []  # see patrol.lab.auth_log
 
     def _bind_sockets(self) -> None:
         super()._bind_sockets()
@@ -357,7 +328,7 @@ class FleetSshServer(ParamikoSshServer):
 
     def _serve(self, session: paramiko.Transport, is_running: threading.Event) -> None:
         session.add_server_key(self._ssh_server_key)
-        interface = _RecordingInterface(
+        interface = RecordingInterface(
             self.auth_log, ssh_banner=self.ssh_banner, username=self.username, password=self.password
         )
         session.start_server(server=interface)
