@@ -134,6 +134,8 @@ class _Parsed:
     patterns: list[tuple[tuple[str, ...], KnownKey]] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     keys: list[KnownKey] = field(default_factory=list)
+    lines: int = 0
+    ends_with_newline: bool = True
 
 
 def _valid_blob(blob: str) -> bool:
@@ -201,6 +203,8 @@ class _File:
         for number, line in enumerate(text.splitlines(), 1):
             if line.strip() and not line.lstrip().startswith("#"):
                 _add_line(parsed, self.path, number, line.strip())
+        parsed.lines = len(text.splitlines())
+        parsed.ends_with_newline = not text or text.endswith("\n")
         return parsed
 
     def lookup(self, name: str) -> list[KnownKey]:
@@ -227,12 +231,22 @@ class _File:
             os.close(fd)  # closing releases the lock
 
     def append(self, line: str) -> None:
+        """Append one line (call under :meth:`locked`, after :meth:`parsed`: the cache is then
+        current, and the line is added to it instead of parsing the file again)."""
+        with self._lock:
+            parsed, stamp = self._parsed, self._stamp
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line.encode())
+            os.write(fd, (line if parsed.ends_with_newline else "\n" + line).encode())
             os.fsync(fd)
+            stat = os.fstat(fd)
         finally:
             os.close(fd)
+        with self._lock:
+            if self._stamp == stamp and self._parsed is parsed:
+                parsed.lines += 1
+                _add_line(parsed, self.path, parsed.lines, line.strip())
+                self._stamp = (stat.st_mtime_ns, stat.st_size)
 
     def rewrite(self, keep: Sequence[str]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".known_hosts.", dir=self.path.parent)
