@@ -31,7 +31,9 @@ from patrol.lab.fakenos_lab import device_commands
 from patrol.lab.fleet import Fleet, FleetDevice, start_fleet
 from patrol.lab.sshd_lab import LabHost, SshdLab
 from patrol.models import Credentials, DeviceClass, Host, HostResult, HostStatus
-from patrol.paths import LIBRARY_DIR
+from patrol.paths import LIBRARY_DIR, PLAYBOOKS_DIR
+from patrol.remediate.model import Plan
+from patrol.remediate.playbook import run_playbook
 from tests.conftest import PatrolCLI, free_ports
 
 USER, PASSWORD = "patrol", "Hostkey-Test-Pass-1"
@@ -281,3 +283,28 @@ def test_the_remediation_module_checks_the_key_before_logging_in(
         " off-sw\n"
     )
     assert running.auth_log("off-sw") == ["password patrol"]
+
+
+def test_a_remediation_playbook_stops_at_a_changed_key_before_logging_in(peers: Peers, tmp_path: Path) -> None:
+    host_dir = peers.state / "sshd" / "web1"
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(
+        f"web1 ansible_host={SUBNET}.11 ansible_user=root ansible_python_interpreter=/usr/bin/python3 "
+        f"ansible_ssh_private_key_file={peers.state}/ssh/id_ed25519 "
+        f"patrol_sshd_config={host_dir}/sshd_config patrol_sshd_pidfile={host_dir}/sshd.pid\n"
+    )
+    playbook = PLAYBOOKS_DIR / "remediate" / "sshd_permit_root_login.yml"
+    plan = Plan(playbook=str(playbook), playbook_sha="test", hosts=("web1",), inventory=(str(inventory),))
+    known = tmp_path / "known_hosts"
+    db1_key = (peers.state / "sshd" / "db1" / "ssh_host_ed25519_key.pub").read_text().split()[1]  # not web1's
+    known.write_text(f"{SUBNET}.11 ssh-ed25519 {db1_key} web1\n")
+    log_before = peers.sshd_log("web1").stat().st_size
+    refused = run_playbook(plan, tmp_path / "work", ["web1"], check=True, known_hosts=known).hosts["web1"]
+    assert refused.unreachable and refused.messages[0].startswith("host_key_changed"), refused.messages
+    after = peers.sshd_log("web1").read_text()[log_before:]
+    assert "Connection closed by" in after and _auth_lines(after) == [], after
+    known.unlink()
+    preview = run_playbook(plan, tmp_path / "work", ["web1"], check=True, known_hosts=known).hosts["web1"]
+    assert preview.ok and {"task": "Set PermitRootLogin", "status": "ok"} in preview.tasks, preview.messages
+    assert "PermitRootLogin prohibit-password" in preview.backups[0]["content"], "it logged in and read the file"
+    assert known.read_text().startswith(f"{SUBNET}.11 ssh-ed25519 "), "the first contact was recorded"
