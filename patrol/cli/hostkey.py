@@ -36,10 +36,10 @@ def _resolve(known: KnownHosts, host: str, inventory: tuple[str, ...], vault: st
     """HOST as an inventory name (``-i``), a name recorded in patrol's file, or an address."""
     if inventory:
         with handled():
-            [resolved] = load_inventory(inventory, limit=host, vault_password_file=vault).hosts or [None]
-        if resolved is None:
-            fail(f"host {host!r} is not in the inventory {', '.join(inventory)}")
-        return _Target(resolved.name, resolved.address, resolved.port or 22)
+            hosts = load_inventory(inventory, limit=host, vault_password_file=vault).hosts
+        if len(hosts) != 1:
+            fail(f"{host!r} matches {len(hosts)} hosts of the inventory {', '.join(inventory)}; name one host")
+        return _Target(hosts[0].name, hosts[0].address, hosts[0].port or 22)
     recorded = {key.name for key in known.by_comment(host)}
     if len(recorded) == 1:
         address, port = parse_target(recorded.pop()) or (host, 22)

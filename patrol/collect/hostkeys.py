@@ -86,14 +86,15 @@ def known_name(address: str, port: int | None) -> str:
 
 
 def parse_target(text: str) -> tuple[str, int] | None:
-    """``10.0.0.1`` / ``10.0.0.1:2222`` / ``[10.0.0.1]:2222`` -> (address, port); None for a plain name."""
+    """``10.0.0.1`` / ``sw1.example.com`` / ``10.0.0.1:2222`` / ``[10.0.0.1]:2222`` -> (address, port);
+    None for a plain name (an inventory name)."""
     if text.startswith("[") and "]:" in text:
         address, _, port = text[1:].partition("]:")
         return (address, int(port)) if port.isdigit() else None
     if text.count(":") == 1 and text.split(":")[1].isdigit():
         address, port = text.split(":")
         return address, int(port)
-    if text.replace(".", "").isdigit() or ":" in text:
+    if "." in text or ":" in text:  # an IPv4/IPv6 address or a DNS name
         return text, 22
     return None
 

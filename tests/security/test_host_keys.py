@@ -171,6 +171,8 @@ def test_a_changed_key_fails_that_host_before_any_credential_and_accept_restores
     forgot = patrol_cli("hostkey", "forget", "core-sw1")
     assert forgot.code == 0 and fingerprint(new_key.get_base64()) in forgot.stdout
     assert patrol_cli("hostkey", "forget", "core-sw1").code == 2
+    by_inventory = patrol_cli("hostkey", "forget", "web1", "-i", str(inventory))  # web1: learned by OpenSSH
+    assert by_inventory.code == 0 and f"forgot {SUBNET}.11 ssh-ed25519 {new_web1}" in by_inventory.stdout
 
 
 # ---------------------------------------------------------------------------- netmiko, policies
