@@ -7,7 +7,7 @@ import importlib.util
 import re
 from typing import TYPE_CHECKING, Any
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 if TYPE_CHECKING:
     Json = dict[str, Any]
@@ -57,6 +57,23 @@ options:
     choices: [merged, replaced, deleted, gathered]
   save: {description: Save the running configuration (C(write memory)) after a change., type: bool, default: false}
   timeout: {description: Seconds for connect and each command., type: int, default: 30}
+  host_key_checking:
+    description:
+      - SSH host key policy (the host's C(patrol_host_key_checking)). The key is checked after the
+        key exchange and before any credential is sent; a key that differs from the known one fails
+        the task (C(host_key_changed)) with both fingerprints and the command that accepts the new one.
+      - C(accept-new) records a key met for the first time in O(known_hosts), then pins it;
+        C(strict) accepts only keys already known; C(off) does not check.
+    type: str
+    default: accept-new
+    choices: [strict, accept-new, off]
+  known_hosts:
+    description: patrol's known_hosts file (default C(PATROL_KNOWN_HOSTS)); unset, learned keys are not kept.
+    type: path
+  user_known_hosts:
+    description: The user's known_hosts, only read (C(PATROL_USER_KNOWN_HOSTS); C(none) reads none).
+    type: str
+  inventory_name: {description: The host's inventory name (in messages and recorded with a learned key)., type: str}
 author: [patrol]
 """
 
@@ -105,6 +122,10 @@ ARGUMENT_SPEC: Json = {
     "state": {"type": "str", "default": "merged", "choices": ["merged", "replaced", "deleted", "gathered"]},
     "save": {"type": "bool", "default": False},
     "timeout": {"type": "int", "default": 30},
+    "host_key_checking": {"type": "str", "default": "accept-new", "choices": ["strict", "accept-new", "off"]},
+    "known_hosts": {"type": "path", "fallback": (env_fallback, ["PATROL_KNOWN_HOSTS"])},
+    "user_known_hosts": {"type": "str", "fallback": (env_fallback, ["PATROL_USER_KNOWN_HOSTS"])},
+    "inventory_name": {"type": "str"},
 }
 
 
@@ -142,9 +163,25 @@ def _text(lines: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def _host_key_policy(module: AnsibleModule) -> Any:
+    """patrol's paramiko policy checking the device's host key before the login (patrol.collect.hostkeys)."""
+    from pathlib import Path
+
+    from patrol.collect.hostkeys import KnownHosts, VerifyingPolicy
+
+    p = module.params
+    user = p["user_known_hosts"]
+    user_path = None if not user or user.strip().lower() in ("none", "off", "-") else Path(user).expanduser()
+    known = KnownHosts(Path(p["known_hosts"]) if p["known_hosts"] else None, user_path)
+    name = p["inventory_name"] or p["host"]
+    return VerifyingPolicy(known, p["host_key_checking"], name, p["host"], p["port"])
+
+
 def _connect(module: AnsibleModule) -> Any:
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+
+    from patrol.errors import HostKeyChanged, HostKeyUnknown
 
     p = module.params
     where = f"{p['host']}:{p['port']}"
@@ -162,9 +199,15 @@ def _connect(module: AnsibleModule) -> Any:
             allow_agent=False,
             ssh_config_file=None,
             fast_cli=True,
+            ssh_strict=True,  # refuse, should the policy below not be in place
+            auto_connect=False,
         )
+        conn.key_policy = _host_key_policy(module)
+        conn._open()  # key exchange, host key check, then the login
         if not conn.check_enable_mode():
             conn.enable()
+    except (HostKeyChanged, HostKeyUnknown) as exc:
+        module.fail_json(msg=f"{exc.kind}: {exc}", host_key=exc.kind)
     except NetmikoAuthenticationException:
         module.fail_json(
             msg=f"login to {where} as {p['username']!r} was refused: check ansible_user / "
@@ -249,10 +292,10 @@ def run(module: AnsibleModule) -> Json:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if importlib.util.find_spec("netmiko") is None:
+    if importlib.util.find_spec("netmiko") is None or importlib.util.find_spec("patrol") is None:
         module.fail_json(
-            msg="netmiko is not installed for this Python: run the task with connection: local and "
-            "ansible_python_interpreter set to the Python that has netmiko (patrol's venv)"
+            msg="netmiko or patrol is not installed for this Python: run the task with connection: local and "
+            "ansible_python_interpreter set to the Python that has them (patrol's venv)"
         )
     module.exit_json(**run(module))
 

@@ -80,6 +80,13 @@ class Settings:
     profile_roots: tuple[Path, ...] = (PROFILES_DIR,)
     vault_password_file: Path | None = None
     inventory_plugins: bool = False
+    #: the user's OpenSSH known_hosts, read (never written) beside patrol's own; None: not read
+    user_known_hosts: Path | None = None
+
+    @property
+    def known_hosts(self) -> Path:
+        """patrol's own SSH known_hosts (OpenSSH format): keys learned on first contact, then pinned."""
+        return self.home / "known_hosts"
 
     @property
     def runs_dir(self) -> Path:
@@ -109,6 +116,10 @@ def _flag(value: Any) -> bool:
     return text in ("true", "1", "yes")
 
 
+def _optional_path(value: Any) -> Path | None:
+    return None if str(value).strip().lower() in ("none", "off", "-") else _path(value)
+
+
 def _db_url(value: Any) -> str:
     text = str(value)
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
@@ -129,6 +140,10 @@ PARAMETERS: dict[str, Parameter[Any]] = {
         "service.vault_password_file", "PATROL_VAULT_PASSWORD_FILE", lambda v: _path(v).resolve(), lambda s: None
     ),
     "inventory_plugins": Parameter("service.inventory_plugins", "PATROL_INVENTORY_PLUGINS", _flag, lambda s: False),
+    # SSH host keys (issue 14): the user's known_hosts is also trusted; "none" stops reading it
+    "user_known_hosts": Parameter(
+        "user_known_hosts", "PATROL_USER_KNOWN_HOSTS", _optional_path, lambda s: Path("~/.ssh/known_hosts").expanduser()
+    ),
 }
 SECTIONS = ("service",)
 

@@ -22,7 +22,9 @@ says how to fix it::
     │   ├── UnreachableError   connection refused / no route / DNS
     │   ├── AuthError          credentials rejected
     │   ├── CollectTimeout     connect or read timeout, session hung mid-output
-    │   └── ParseError         output that does not parse
+    │   ├── ParseError         output that does not parse
+    │   ├── HostKeyChanged     the SSH host key differs from the known one (.address, .known, .presented)
+    │   └── HostKeyUnknown     no known host key and the policy is strict (.address, .presented)
     ├── LabError               the emulated lab could not start or stop
     ├── ReportError            a report that cannot be rendered
     ├── TicketError            a refused ticket operation             [patrol.tickets.errors]
@@ -47,6 +49,8 @@ __all__ = [
     "CollectTimeout",
     "ConfigError",
     "HostConfigError",
+    "HostKeyChanged",
+    "HostKeyUnknown",
     "InventoryError",
     "LabError",
     "NotFoundError",
@@ -146,6 +150,32 @@ class CollectTimeout(CollectError):
 
 class ParseError(CollectError):
     kind = "parse_error"
+
+
+class HostKeyChanged(CollectError):
+    """The host presented another SSH host key than the known one; nothing was sent to it.
+
+    ``known`` are the fingerprints on record, ``presented`` the one the host offered now.
+    """
+
+    kind = "host_key_changed"
+
+    def __init__(self, host: str, message: str, address: str, known: tuple[str, ...], presented: str) -> None:
+        super().__init__(host, message)
+        self.address = address
+        self.known = known
+        self.presented = presented
+
+
+class HostKeyUnknown(CollectError):
+    """No host key is known for the host and its policy (``strict``) forbids learning one."""
+
+    kind = "host_key_unknown"
+
+    def __init__(self, host: str, message: str, address: str, presented: str) -> None:
+        super().__init__(host, message)
+        self.address = address
+        self.presented = presented
 
 
 class LabError(PatrolError):

@@ -20,6 +20,8 @@ Variables patrol reads (all templated with the host's variables):
 ``patrol_snmp_community``      SNMP v1/v2c community — vault-encrypt it
 ``patrol_connect_timeout``     seconds (default from settings)
 ``patrol_command_timeout``     seconds (default from settings)
+``patrol_host_key_checking``   SSH host keys: ``accept-new`` (default: learned on first contact,
+                               then pinned) | ``strict`` (known keys only) | ``off``
 =============================  =======================================================
 """
 
@@ -34,7 +36,7 @@ from typing import Any
 
 from patrol import plugins
 from patrol.errors import HostConfigError, InventoryError, PatrolError
-from patrol.models import Credentials, DeviceClass, Host
+from patrol.models import HOST_KEY_POLICIES, HOST_KEY_POLICY_VAR, Credentials, DeviceClass, Host
 
 __all__ = ["Inventory", "load_inventory"]
 
@@ -329,7 +331,16 @@ def _resolve_host(ansible_host: Any, hv: _Vars, defaults: Mapping[str, float]) -
         vars=hv.public(),
     )
     _require_credentials(host, hv)
+    _check_host_key_policy(host, hv)
     return host
+
+
+def _check_host_key_policy(host: Host, hv: _Vars) -> None:
+    value = host.vars.get(HOST_KEY_POLICY_VAR)
+    if value is not None and str(value).strip().lower() not in HOST_KEY_POLICIES:
+        raise HostConfigError(
+            host.name, HOST_KEY_POLICY_VAR, f"{value!r} is not one of {', '.join(HOST_KEY_POLICIES)}", hv.source
+        )
 
 
 def _platform_name(name: str, hv: _Vars) -> str:

@@ -42,6 +42,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, computed_field
 
 __all__ = [
+    "DEFAULT_HOST_KEY_POLICY",
+    "HOST_KEY_POLICIES",
+    "HOST_KEY_POLICY_VAR",
     "SECURITY_KEYS",
     "Certificate",
     "CheckResult",
@@ -89,6 +92,12 @@ SECURITY_KEYS: dict[str, str] = {
 }
 
 
+#: SSH host key policies (inventory variable ``patrol_host_key_checking``; see patrol.collect.hostkeys)
+HOST_KEY_POLICY_VAR = "patrol_host_key_checking"
+HOST_KEY_POLICIES = ("strict", "accept-new", "off")
+DEFAULT_HOST_KEY_POLICY = "accept-new"
+
+
 def utcnow() -> datetime:
     """Timezone-aware now in UTC (all stored times are UTC)."""
     return datetime.now(UTC)
@@ -131,6 +140,10 @@ class HostStatus(StrEnum):
     PARSE_ERROR = "parse_error"
     ERROR = "error"
     ABORTED = "aborted"
+    #: the SSH host key differs from the known one: nothing (no password) was sent to the host
+    HOST_KEY_CHANGED = "host_key_changed"
+    #: no known host key and ``patrol_host_key_checking: strict``: nothing was sent to the host
+    HOST_KEY_UNKNOWN = "host_key_unknown"
 
     @property
     def inspected(self) -> bool:

@@ -131,6 +131,8 @@ def execute_run(
         vault_password_file=prepared.inventory.vault_password_file,
         forks=prepared.forks,
         cancel=cancel or threading.Event(),
+        known_hosts=settings.known_hosts.resolve(),
+        user_known_hosts=settings.user_known_hosts,
     )
     session = _Session(store, prepared, ctx, observer, installation_key(settings.home))
     store.create_run(

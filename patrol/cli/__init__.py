@@ -30,6 +30,7 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(["remediate", "rollback", "changes"], "remediate"),
     **dict.fromkeys(["trends", "forecast", "propose", "history"], "history"),
     **dict.fromkeys(["schedule", "serve", "token"], "service"),
+    "hostkey": "hostkey",
 }
 
 

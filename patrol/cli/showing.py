@@ -15,7 +15,8 @@ from patrol.store import Store
 
 __all__ = ["host_detail", "run_hosts"]
 
-STATUS_STYLE = {"ok": "green", "pending": "dim", "aborted": "magenta", "timeout": "yellow", "parse_error": "yellow"}
+STATUS_STYLE = {"ok": "green", "pending": "dim", "aborted": "magenta", "timeout": "yellow", "parse_error": "yellow",
+                "host_key_changed": "bold red", "host_key_unknown": "red"}  # fmt: skip
 
 
 def run_hosts(out: Console, store: Store, run_id: str, as_json: bool) -> None:

@@ -24,6 +24,10 @@ Snapshot of a host (``Snapshot.model_dump(mode="json")``, abridged)::
                "services": {"available": false, "reason": "systemd is not running ...",
                             "failed": null}}}
 
+SSH host keys are checked by OpenSSH per ``patrol_host_key_checking`` against patrol's known_hosts
+(:mod:`patrol.collect.hostkeys_ansible`); a refused key is ``host_key_changed`` /
+``host_key_unknown`` with both fingerprints, never ``unreachable``.
+
 ``security.failed_services`` is set only where systemd answers, ``ntp_synced`` only when a
 time source answered, the ``ssh_*`` keys only when an sshd configuration exists.
 """
@@ -44,6 +48,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from patrol.collect.base import CollectContext, Emit
+from patrol.collect.hostkeys import KnownHosts
+from patrol.collect.hostkeys_ansible import ansible_env, hostkey_inventory, refusal_message, ssh_refusal
 from patrol.models import (
     Certificate,
     DeviceClass,
@@ -189,8 +195,10 @@ def _result_message(res: Mapping[str, Any]) -> str:
 class _Batch:
     """Bookkeeping of one run: facts per host, which hosts were emitted; thread-safe."""
 
-    def __init__(self, hosts: Sequence[Host], emit: Emit) -> None:
+    def __init__(self, hosts: Sequence[Host], emit: Emit, known: KnownHosts | None = None) -> None:
         self.names = [host.name for host in hosts]
+        self.hosts = {host.name: host for host in hosts}
+        self.known = known or KnownHosts(None)
         self.started_at = utcnow()
         self.facts: dict[str, dict[str, Any]] = {}
         self.emitted: set[str] = set()
@@ -228,6 +236,12 @@ class _Batch:
         if kind == "runner_on_ok":
             self._on_ok(host, str(data.get("task_action", "")), res)
         elif kind == "runner_on_unreachable":
+            raw = str(res.get("msg") or "")
+            refused = ssh_refusal(raw) if host in self.hosts else None
+            if refused is not None:  # ssh stopped at the host key: nothing was sent
+                where = self.hosts[host]
+                self.finish(host, refused, refusal_message(refused, host, where.address, where.port, raw, self.known))
+                return True
             message = _result_message(res)
             self.finish(host, _failure_status(message, unreachable=True), message)
         elif kind == "runner_on_failed" and not data.get("ignore_errors"):
@@ -250,11 +264,11 @@ class _Batch:
 # ---- the collector -------------------------------------------------------------------------
 
 
-def _envvars(hosts: Sequence[Host]) -> dict[str, str]:
+def _envvars(hosts: Sequence[Host], ctx: CollectContext) -> dict[str, str]:
     connect = max(host.connect_timeout for host in hosts)
     command = max(host.command_timeout for host in hosts)
     venv_bin = os.path.dirname(sys.executable)
-    return {
+    return ansible_env(ctx.known_hosts, ctx.user_known_hosts) | {
         "PATH": venv_bin + os.pathsep + os.environ.get("PATH", os.defpath),
         "ANSIBLE_LIBRARY": str(LIBRARY_DIR),
         "ANSIBLE_TIMEOUT": str(int(max(connect, 1))),
@@ -294,7 +308,7 @@ class AnsibleHostCollector:
         """Run the playbook once over ``hosts``; emit exactly one result per host."""
         if not hosts:
             return
-        batch = _Batch(hosts, emit)
+        batch = _Batch(hosts, emit, KnownHosts(ctx.known_hosts, ctx.user_known_hosts))
         if ctx.cancel.is_set():
             batch.finish_rest(HostStatus.ABORTED, "run cancelled before the host was collected")
             return
@@ -322,13 +336,15 @@ class AnsibleHostCollector:
         private_dir.mkdir(parents=True, exist_ok=True)
         vault = ctx.vault_password_file
         cmdline = f"--vault-password-file {shlex.quote(_absolute(vault))}" if vault else None
+        # host key checking per host (patrol_host_key_checking): one more inventory source, last
+        host_keys = hostkey_inventory(private_dir, ctx.known_hosts, ctx.user_known_hosts)
         return ansible_runner.run(
             private_data_dir=str(private_dir),
             playbook=str(PLAYBOOK),
-            inventory=[_absolute(source) for source in ctx.inventory_sources] or None,
+            inventory=[_absolute(source) for source in ctx.inventory_sources] + [str(host_keys)],
             limit=",".join(batch.names),
             forks=max(1, min(ctx.forks, len(hosts))),
-            envvars=_envvars(hosts),
+            envvars=_envvars(hosts, ctx),
             cmdline=cmdline,
             ident=f"{ctx.run_id}-{uuid.uuid4().hex[:8]}",
             event_handler=batch.on_event,

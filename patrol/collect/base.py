@@ -7,7 +7,9 @@ Collectors are stateless between runs: everything they need is in the hosts and 
 so a run can be sharded across execution nodes and the results merged.
 
 Failures are data: a collector never lets one host's exception escape; it emits a result with
-status ``unreachable`` / ``auth_failed`` / ``timeout`` / ``parse_error`` / ``error`` instead.
+status ``unreachable`` / ``auth_failed`` / ``timeout`` / ``parse_error`` / ``host_key_changed`` /
+``host_key_unknown`` / ``error`` instead. Every SSH collector checks the host key against
+``known_hosts`` / ``user_known_hosts`` before sending a credential (:mod:`patrol.collect.hostkeys`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ class CollectContext:
     vault_password_file: str | None = None
     forks: int = 50
     cancel: threading.Event = field(default_factory=threading.Event)
+    #: patrol's SSH known_hosts (keys learned on first contact are appended); None: learned keys
+    #: are kept for this collection only. ``user_known_hosts`` is only read.
+    known_hosts: Path | None = None
+    user_known_hosts: Path | None = None
 
 
 @runtime_checkable

@@ -15,6 +15,9 @@ The driver (``patrol.platforms`` entry point, a
 outputs; this module knows no vendor. Failures become results: ``unreachable`` (refused, no
 route, unknown name), ``auth_failed``, ``timeout`` (TCP connect, SSH banner, login, or a command
 whose prompt never comes back), ``parse_error`` (the driver raised ``ParseError``) and
+``host_key_changed`` / ``host_key_unknown`` (the SSH host key differs from the known one, or
+none is known under ``strict``: checked by :class:`~patrol.collect.hostkeys.VerifyingPolicy`
+after the key exchange and before any credential is sent) and
 ``error`` (anything else). Messages name the address and say what to check; the host's
 password, enable secret and the like never appear in them (they are masked if a library
 message quotes them) nor in command outputs handed to the driver.
@@ -67,6 +70,7 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 
 from patrol import plugins
 from patrol.collect.base import CollectContext, Emit, failure_result
+from patrol.collect.hostkeys import KnownHosts, VerifyingPolicy, policy_of
 from patrol.collect.platforms import NetPlatform
 from patrol.errors import (
     AuthError,
@@ -159,21 +163,31 @@ def _connect_params(host: Host, platform: NetPlatform, sock: socket.socket) -> d
         "use_keys": False,
         "allow_agent": False,
         "ssh_config_file": None,
-        "ssh_strict": False,
+        # Host keys are checked by patrol's VerifyingPolicy (set in _connect); the client holds no
+        # known keys so paramiko asks the policy on every connection. ssh_strict: should the
+        # policy ever not be set, netmiko's RejectPolicy refuses rather than trusting any key.
+        "ssh_strict": True,
         "system_host_keys": False,
         "alt_host_keys": False,
         "keepalive": 0,
+        "auto_connect": False,
     }
     params.update(platform.connect_args)
     return params
 
 
-def _connect(host: Host, platform: NetPlatform) -> Any:
-    """Log in (``session_preparation`` included); raises a :class:`CollectError`."""
+def _connect(host: Host, platform: NetPlatform, known: KnownHosts) -> Any:
+    """Check the host key, then log in (``session_preparation`` included); raises a :class:`CollectError`."""
     sock = _open_tcp(host)
+    conn = None
     try:
-        return ConnectHandler(**_connect_params(host, platform, sock))
+        conn = ConnectHandler(**_connect_params(host, platform, sock))
+        conn.key_policy = VerifyingPolicy(known, policy_of(host), host.name, host.address, host.port or 22)
+        conn._open()  # netmiko's connect step for auto_connect=False: key exchange, key check, login
+        return conn
     except BaseException as exc:
+        if conn is not None:
+            _close(conn)
         sock.close()
         error = _login_error(host, exc)
         if error is exc:
@@ -295,9 +309,12 @@ def _parse(host: Host, platform: NetPlatform, outputs: Mapping[str, str]) -> Sna
     return snapshot
 
 
-def collect_host(host: Host, platform: NetPlatform) -> Snapshot:
-    """Collect one host: connect, run the platform's commands, parse. Raises :class:`CollectError`."""
-    conn = _connect(host, platform)
+def collect_host(host: Host, platform: NetPlatform, known: KnownHosts | None = None) -> Snapshot:
+    """Collect one host: connect, run the platform's commands, parse. Raises :class:`CollectError`.
+
+    ``known``: the known host keys (default: none yet, learned in memory under ``accept-new``).
+    """
+    conn = _connect(host, platform, known or KnownHosts(None))
     try:
         outputs = _run_commands(conn, host, platform)
         napalm = _napalm_getters(conn, host, platform) if _wants_napalm(host, platform) else None
@@ -367,6 +384,7 @@ class _Pass:
     attempt_no: int
     ctx: CollectContext
     resolve: Callable[[Host], NetPlatform]
+    known: KnownHosts
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _in_flight: int = 0
     _started: int = 0
@@ -385,17 +403,17 @@ class _Pass:
             self._in_flight += 1
             self._started += 1
             crowd_at_start, started_at_start = self._in_flight, self._started
-        result = _attempt(host, self.resolve, self.attempt_no)
+        result = _attempt(host, self.resolve, self.attempt_no, self.known)
         with self._lock:
             busy = crowd_at_start > 1 or self._in_flight > 1 or self._started != started_at_start
             self._in_flight -= 1
         done(_Attempt(host, result, busy))
 
 
-def _attempt(host: Host, resolve: Callable[[Host], NetPlatform], attempt_no: int) -> HostResult:
+def _attempt(host: Host, resolve: Callable[[Host], NetPlatform], attempt_no: int, known: KnownHosts) -> HostResult:
     started = utcnow()
     try:
-        snapshot = collect_host(host, resolve(host))
+        snapshot = collect_host(host, resolve(host), known)
     except PatrolError as exc:
         return _failure(host, exc, started, attempt_no)
     except Exception as exc:  # one device never aborts a run
@@ -450,6 +468,7 @@ class NetmikoCollector:
         retry: list[_Attempt] = []
         retry_lock = threading.Lock()
         resolve = self._platform
+        known = KnownHosts(ctx.known_hosts, ctx.user_known_hosts)
 
         def first_done(attempt: _Attempt) -> None:
             if attempt.result.status is HostStatus.TIMEOUT and attempt.busy:
@@ -458,13 +477,15 @@ class NetmikoCollector:
             else:
                 emit(attempt.result)
 
-        _Pass(workers, 1, ctx, resolve).run(hosts, first_done)
-        self._retry(retry, workers, ctx, emit)
+        _Pass(workers, 1, ctx, resolve, known).run(hosts, first_done)
+        self._retry(retry, workers, ctx, emit, known)
 
     def _platform(self, host: Host) -> NetPlatform:
         return self._platforms.get(host.platform) or _load_platform(host)
 
-    def _retry(self, retry: Sequence[_Attempt], workers: int, ctx: CollectContext, emit: Emit) -> None:
+    def _retry(
+        self, retry: Sequence[_Attempt], workers: int, ctx: CollectContext, emit: Emit, known: KnownHosts
+    ) -> None:
         """Retry hosts that timed out in a crowd, once, with half the threads."""
         if not retry:
             return
@@ -480,4 +501,4 @@ class NetmikoCollector:
             emit(first[attempt.host.name] if aborted else attempt.result)
 
         hosts = [attempt.host for attempt in retry]
-        _Pass(max(1, min(workers // 2, len(hosts))), 2, ctx, self._platform).run(hosts, retry_done)
+        _Pass(max(1, min(workers // 2, len(hosts))), 2, ctx, self._platform, known).run(hosts, retry_done)

@@ -55,14 +55,11 @@ from fakenos.core.nos import Nos
 from fakenos.core.pydantic_models import ModelNosCommand
 from fakenos.core.servers import TCPServerBase
 from fakenos.plugins.nos import nos_plugins
-from fakenos.plugins.servers.ssh_server_paramiko import (
-    DEFAULT_SSH_KEY,
-    ParamikoSshServer,
-    ParamikoSshServerInterface,
-)
+from fakenos.plugins.servers.ssh_server_paramiko import DEFAULT_SSH_KEY, ParamikoSshServer
 from fakenos.plugins.shell.cmd_shell import CMDShell
 
 from patrol.errors import LabError
+from patrol.lab.auth_log import RecordingInterface
 from patrol.lab.base import Endpoint
 from patrol.lab.config_mode import RunningConfig, config_shell
 
@@ -96,6 +93,8 @@ class FleetDevice:
     commands: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     config_mode: bool = False
     reject_config: tuple[str, ...] = ()
+    #: SSH host key; None: fakenos' built-in one, the same on every start (a restart is no re-key)
+    host_key: paramiko.PKey | None = field(default=None, repr=False)
 
 
 _NOS_CACHE: dict[str, Nos] = {}
@@ -274,9 +273,10 @@ class FleetSshServer(ParamikoSshServer):
         password: str,
         shell_configuration: dict[str, Any],
         address: str = "127.0.0.1",
+        host_key: paramiko.PKey | None = None,
     ) -> None:
         # The parent's __init__ only stores these and decodes the host key again for every
-        # device; the shared key is set here instead.
+        # device; the shared key (or the device's own) is set here instead.
         TCPServerBase.__init__(self, address=address, port=port, timeout=1)
         self.nos = nos
         self.nos_inventory_config = nos_inventory_config
@@ -288,7 +288,8 @@ class FleetSshServer(ParamikoSshServer):
         self.watchdog_interval = 1.0
         self._active_sessions: set[paramiko.Transport] = set()
         self._active_sessions_lock = threading.Lock()
-        self._ssh_server_key = _host_key()
+        self._ssh_server_key = host_key or _host_key()
+        self.auth_log: list[str] = []  # see patrol.lab.auth_log
 
     def _bind_sockets(self) -> None:
         super()._bind_sockets()
@@ -327,8 +328,8 @@ class FleetSshServer(ParamikoSshServer):
 
     def _serve(self, session: paramiko.Transport, is_running: threading.Event) -> None:
         session.add_server_key(self._ssh_server_key)
-        interface = ParamikoSshServerInterface(
-            ssh_banner=self.ssh_banner, username=self.username, password=self.password
+        interface = RecordingInterface(
+            self.auth_log, ssh_banner=self.ssh_banner, username=self.username, password=self.password
         )
         session.start_server(server=interface)
         channel = session.accept(timeout=60)
@@ -385,6 +386,10 @@ class Fleet:
         config = self._servers[name].nos_inventory_config
         config["commands"] = {**config.get("commands", {}), **checked}  # swapped whole: sessions copy it
 
+    def auth_log(self, name: str) -> list[str]:
+        """Device ``name``'s authentication attempts so far (``"password patrol"``, …; no secrets)."""
+        return list(self._servers[name].auth_log)
+
     def running_config(self, name: str) -> RunningConfig:
         """The emulated configuration of a ``config_mode`` device (``.text()``, ``.startup_text()``)."""
         if not isinstance(config := self._servers[name].shell_configuration.get("running_config"), RunningConfig):
@@ -414,6 +419,7 @@ def _make_server(device: FleetDevice) -> FleetSshServer:
         password=device.password,
         shell_configuration=shell_configuration,
         address=device.address,
+        host_key=device.host_key,
     )
 
 

@@ -24,7 +24,8 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol, TypedDict
 
 from patrol.config import Settings
 from patrol.errors import ConfigError
@@ -103,6 +104,16 @@ def _work_dir(settings: Settings, name: str) -> Any:
     return path
 
 
+class _HostKeyFiles(TypedDict):
+    known_hosts: Path | None
+    user_known_hosts: Path | None
+
+
+def _host_keys(settings: Settings) -> _HostKeyFiles:
+    """The known_hosts files every playbook run checks SSH host keys against (issue 14)."""
+    return {"known_hosts": settings.known_hosts.resolve(), "user_known_hosts": settings.user_known_hosts}
+
+
 def _notify(hooks: Sequence[RemediationHook], step: str, store: Store, change: Change) -> None:
     for hook in hooks:
         try:
@@ -121,7 +132,7 @@ def preview(
     options: dict[str, Any] | None = None,
 ) -> Change:
     """Run the playbook in check + diff mode (nothing changes) and record the per-host diff."""
-    run = run_playbook(plan, _work_dir(settings, "previews"), plan.hosts, check=True)
+    run = run_playbook(plan, _work_dir(settings, "previews"), plan.hosts, check=True, **_host_keys(settings))
     if run.error and not any(h.tasks for h in run.hosts.values()):
         raise RemediationError(f"the preview of {plan.playbook} could not run: {run.error}; nothing was changed")
     shown = {name: host.summary() for name, host in run.hosts.items()}
@@ -186,7 +197,9 @@ def _approvable(store: Store, plan: Plan, policy: Policy, change_id: str | None)
 
 def _backup(settings: Settings, change: Change) -> dict[str, HostRun]:
     """A fresh check-mode run: the before state of each host, which must still match the preview."""
-    run = run_playbook(change.plan, _work_dir(settings, change.id), change.plan.hosts, check=True)
+    run = run_playbook(
+        change.plan, _work_dir(settings, change.id), change.plan.hosts, check=True, **_host_keys(settings)
+    )
     drifted = [h for h, r in run.hosts.items() if r.diff != change.preview.get(h, {}).get("diff") or not r.ok]
     if drifted:
         raise ApprovalError(
@@ -243,7 +256,7 @@ def _rollout(settings: Settings, store: Store, change: Change, policy: Policy, b
 def _apply_batch(
     settings: Settings, store: Store, change: Change, batch: list[str], backups: dict[str, HostRun]
 ) -> int:
-    run = run_playbook(change.plan, _work_dir(settings, change.id), batch, check=False)
+    run = run_playbook(change.plan, _work_dir(settings, change.id), batch, check=False, **_host_keys(settings))
     failed = [h for h in batch if not run.hosts[h].ok]
     restored = _restore(settings, change, failed, {h: backups[h].backups for h in failed}) if failed else {}
     for host in batch:
@@ -276,7 +289,8 @@ def _restore(
 ) -> dict[str, HostRun]:
     restore = {h: [b for b in backups[h] if b.get("restorable")] for h in hosts}
     run = run_playbook(
-        change.plan, _work_dir(settings, change.id), hosts, check=False, extravars={"patrol_restore": restore}
+        change.plan, _work_dir(settings, change.id), hosts, check=False, extravars={"patrol_restore": restore},
+        **_host_keys(settings),
     )
     return run.hosts
 

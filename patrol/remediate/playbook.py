@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from patrol.collect.hostkeys_ansible import ansible_env, hostkey_inventory, ssh_refusal
 from patrol.paths import LIBRARY_DIR
 from patrol.redact import redact_text
 from patrol.remediate.model import Plan
@@ -148,15 +149,17 @@ class _Collector:
             run.backups += _backups(action, item)
         if kind == "runner_on_unreachable":
             run.unreachable = True
-            run.messages.append(redact_text(f"unreachable: {res.get('msg', '')}".strip()))
+            refused = ssh_refusal(str(res.get("msg", "")))  # ssh stopped at the host key: nothing sent
+            prefix = f"{refused.value} (nothing was sent; see `patrol hostkey`)" if refused else "unreachable"
+            run.messages.append(redact_text(f"{prefix}: {res.get('msg', '')}".strip()))
         elif failed:
             run.failed = True
             run.messages.append(redact_text(f"task {task!r} failed: {res.get('msg') or res.get('stderr') or ''}"))
         return True
 
 
-def _envvars() -> dict[str, str]:
-    return {
+def _envvars(known_hosts: Path | None, user_known_hosts: Path | None) -> dict[str, str]:
+    return ansible_env(known_hosts, user_known_hosts) | {
         "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", os.defpath),
         "ANSIBLE_LIBRARY": str(LIBRARY_DIR),
         "ANSIBLE_PIPELINING": "True",
@@ -165,7 +168,6 @@ def _envvars() -> dict[str, str]:
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_DEPRECATION_WARNINGS": "False",
         "ANSIBLE_SYSTEM_WARNINGS": "False",
-        "ANSIBLE_HOST_KEY_CHECKING": "False",
         "ANSIBLE_SSH_RETRIES": "3",  # a daemon reloading (sshd after SIGHUP) refuses for a moment
     }
 
@@ -187,8 +189,14 @@ def run_playbook(
     *,
     check: bool,
     extravars: Mapping[str, Any] | None = None,
+    known_hosts: Path | None = None,
+    user_known_hosts: Path | None = None,
 ) -> PlaybookRun:
-    """Run ``plan.playbook`` on ``hosts`` (check + diff mode when ``check``); one :class:`HostRun` each."""
+    """Run ``plan.playbook`` on ``hosts`` (check + diff mode when ``check``); one :class:`HostRun` each.
+
+    SSH host keys are checked against ``known_hosts`` (patrol's, learned keys appended; None:
+    not kept) and ``user_known_hosts`` (read only), per host by ``patrol_host_key_checking``.
+    """
     import ansible_runner  # heavy: only when a playbook runs
 
     private = work_dir / uuid.uuid4().hex[:8]
@@ -200,11 +208,11 @@ def run_playbook(
     runner = ansible_runner.run(
         private_data_dir=str(private),
         playbook=plan.playbook,
-        inventory=list(plan.inventory),
+        inventory=[*plan.inventory, str(hostkey_inventory(private, known_hosts, user_known_hosts))],
         limit=",".join(hosts),
         extravars={**plan.vars, **(extravars or {})},
         cmdline=" ".join(options),
-        envvars=_envvars(),
+        envvars=_envvars(known_hosts, user_known_hosts),
         event_handler=collector,
         quiet=True,
         suppress_env_files=True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["LABELS", "LANGS", "default_lang", "domain_label", "labels"]
+__all__ = ["LABELS", "LANGS", "default_lang", "domain_label", "labels", "status_label"]
 
 LANGS = ("en", "zh")
 
@@ -33,6 +33,8 @@ LABELS: dict[str, dict[str, str]] = {
         "findings": "Findings",
         "gaps": "Hosts not inspected",
         "no_gaps": "Every planned host was inspected.",
+        "status_host_key_changed": "SSH host key changed: no password sent, verify the device",
+        "status_host_key_unknown": "SSH host key not recorded (strict checking)",
         "no_findings": "No findings.",
         "by_domain": "Findings by domain",
         "severity": "Severity",
@@ -112,6 +114,8 @@ LABELS: dict[str, dict[str, str]] = {
         "findings": "發現問題",
         "gaps": "未能巡檢的設備",
         "no_gaps": "所有計劃內設備均已巡檢。",
+        "status_host_key_changed": "SSH 主機金鑰已變更：未送出密碼，請核實設備",
+        "status_host_key_unknown": "SSH 主機金鑰未登記（嚴格檢查）",
         "no_findings": "未發現問題。",
         "by_domain": "按設備類別統計",
         "severity": "優先級",
@@ -191,3 +195,9 @@ def default_lang() -> str:
 def domain_label(domain: str, lang: str) -> str:
     """The domain's name (``host`` is labelled ``host_domain``); an unknown domain keeps its own."""
     return labels(lang).get("host_domain" if domain == "host" else domain, domain)
+
+
+def status_label(status: str, lang: str) -> str:
+    """A host status as shown in gaps: the status, with its explanation where one is labelled."""
+    text = labels(lang).get(f"status_{status}")
+    return f"{status} ({text})" if text else status

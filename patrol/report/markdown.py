@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from patrol.models import Finding, Severity
-from patrol.report.labels import domain_label, labels
+from patrol.report.labels import domain_label, labels, status_label
 from patrol.report.model import RunReport
 from patrol.report.summary import domain_health
 
@@ -63,8 +63,8 @@ def _coverage(report: RunReport) -> list[str]:
     lines = [f"## {L['gaps']}", ""]
     if not report.coverage.gaps:
         return [*lines, L["no_gaps"], ""]
-    return lines + md_table([L["host"], L["status"], L["reason"]],
-                            [(g.host, g.status, g.reason) for g in report.coverage.gaps])  # fmt: skip
+    gaps = [(g.host, status_label(g.status, report.lang), g.reason) for g in report.coverage.gaps]
+    return lines + md_table([L["host"], L["status"], L["reason"]], gaps)
 
 
 def _health(report: RunReport) -> list[str]:

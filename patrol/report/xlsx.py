@@ -22,7 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from patrol.models import Severity
-from patrol.report.labels import domain_label, labels
+from patrol.report.labels import domain_label, labels, status_label
 from patrol.report.model import HostReport, RunReport
 from patrol.report.summary import domain_health
 
@@ -72,7 +72,7 @@ def _summary(ws: Worksheet, report: RunReport) -> None:
                 *(report.findings_by_severity[s.value] for s in Severity)), ()])  # fmt: skip
     if cov.gaps:
         _rows(ws, [[L["gaps"], L["status"], L["reason"]]], header=True)
-        _rows(ws, [(g.host, g.status, g.reason) for g in cov.gaps])
+        _rows(ws, [(g.host, status_label(g.status, report.lang), g.reason) for g in cov.gaps])
 
 
 def _host_rows(host: HostReport, lang: str) -> list[tuple[object, ...]]:

@@ -65,7 +65,6 @@ wrongkey ansible_host={ssh_lab.address("web1")} ansible_ssh_private_key_file={ot
 ansible_user=root
 ansible_python_interpreter=/usr/bin/python3
 ansible_ssh_private_key_file={state}/ssh/id_ed25519
-ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'
 """)
     results = collect(["web1", "db1", "wrongkey"], tmp_path, (str(inventory),))
     web1, db1 = results["web1"].snapshot, results["db1"].snapshot

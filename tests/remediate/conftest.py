@@ -97,7 +97,6 @@ patrol_device_class=host
 ansible_user=root
 ansible_python_interpreter=/usr/bin/python3
 ansible_ssh_private_key_file={state}/ssh/id_ed25519
-ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'
 """)
     yield HostLab(lab, state, inventory)
     lab.stop()
