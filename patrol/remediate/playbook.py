@@ -14,6 +14,8 @@ Backups come from the check-mode results: the ``backup`` a patrol module returns
 config lines in scope) and the ``before`` content of file diffs (lineinfile, copy, template,
 blockinfile, replace). Diffs and backups pass :func:`patrol.redact.redact_text`; a backup that
 needed redaction is kept redacted and marked ``restorable: False`` (a secret is never stored).
+The plan's variables and ``patrol_restore`` reach the playbook as data Ansible never templates
+(:mod:`patrol.remediate.datavars`): a device's text cannot run anything on this server.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from patrol.paths import LIBRARY_DIR
 from patrol.redact import redact_text
+from patrol.remediate.datavars import write_vars_file
 from patrol.remediate.model import Plan
 
 __all__ = ["HostRun", "PlaybookRun", "render_diff", "run_playbook"]
@@ -196,13 +199,14 @@ def run_playbook(
     options = ["--diff"] + (["--check"] if check else [])
     if plan.vault_password_file:
         options += ["--vault-password-file", shlex.quote(plan.vault_password_file)]
+    data = write_vars_file(private / "patrol-vars.yml", {**plan.vars, **(extravars or {})})
+    options += ["-e", shlex.quote(f"@{data}")]  # never templated: see patrol.remediate.datavars
     collector = _Collector(hosts)
     runner = ansible_runner.run(
         private_data_dir=str(private),
         playbook=plan.playbook,
         inventory=list(plan.inventory),
         limit=",".join(hosts),
-        extravars={**plan.vars, **(extravars or {})},
         cmdline=" ".join(options),
         envvars=_envvars(),
         event_handler=collector,
