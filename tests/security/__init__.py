@@ -1,0 +1,1 @@
+"""Security stories: hostile device text, run against real lab peers."""
