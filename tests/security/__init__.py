@@ -1,1 +1,0 @@
-"""Security stories: hostile device text, run against real lab peers."""

@@ -26,7 +26,10 @@ from patrol.paths import LIBRARY_DIR
 from patrol.remediate.datavars import write_vars_file
 
 from ..conftest import PatrolCLI
-from .conftest import PASSWORD, RENDERED, USER, Canaries, HostLab, NetLab
+from .injection_lab import PASSWORD, RENDERED, USER, Canaries, HostileHost, HostileNet
+from .injection_lab import canaries as canaries  # the fixtures
+from .injection_lab import hostile_host as hostile_host
+from .injection_lab import hostile_net as hostile_net
 
 HERE = Path(__file__).resolve().parent
 PROFILE = str(HERE / "data" / "profile.yml")
@@ -52,12 +55,12 @@ def _assert_nothing_ran(canaries: Canaries, *texts: str) -> None:
 
 
 def test_evidence_text_stays_literal_through_preview_apply_rollback(
-    net_lab: NetLab, canaries: Canaries, patrol_cli: PatrolCLI
+    hostile_net: HostileNet, canaries: Canaries, patrol_cli: PatrolCLI
 ) -> None:
-    original = net_lab.config("isw1")
+    original = hostile_net.config("isw1")
     hostile = canaries.description
     reviewed = hostile.replace("description ", "description [reviewed] ", 1)
-    run = patrol_cli("run", "-i", str(net_lab.inventory), "-p", PROFILE, "--limit", "isw1")
+    run = patrol_cli("run", "-i", str(hostile_net.inventory), "-p", PROFILE, "--limit", "isw1")
     assert run.code == 0, run.output
     found = json.loads(patrol_cli("findings", "--json", "--host", "isw1").stdout)
     [finding] = [f for f in found if f["check_id"] == CHECK_ID]
@@ -66,23 +69,23 @@ def test_evidence_text_stays_literal_through_preview_apply_rollback(
     shown = patrol_cli("remediate", finding["fingerprint"], "--check")
     assert shown.code == 0, shown.output
     assert f"-{hostile}\n" in shown.stdout and f"+{reviewed}\n" in shown.stdout, shown.stdout
-    assert net_lab.config("isw1") == original, "a preview changes nothing"
+    assert hostile_net.config("isw1") == original, "a preview changes nothing"
     _assert_nothing_ran(canaries, shown.output)
 
     applied = patrol_cli("remediate", finding["fingerprint"], "--approve", "--by", "alice")
     assert applied.code == 0, applied.output
     assert "isw1: applied" in applied.stdout and "passed: finding gone" in applied.stdout, applied.stdout
-    assert f"\n {reviewed}\n" in net_lab.config("isw1"), net_lab.config("isw1")
+    assert f"\n {reviewed}\n" in hostile_net.config("isw1"), hostile_net.config("isw1")
     change_id = _change_id(applied.stdout)
     entry = _change(patrol_cli, change_id)
     assert f"+{reviewed}\n" in entry["preview"]["isw1"]["diff"]
     assert entry["host_results"][0]["backup"][0]["lines"] == [hostile]
-    _assert_nothing_ran(canaries, applied.output, net_lab.config("isw1"), json.dumps(entry))
+    _assert_nothing_ran(canaries, applied.output, hostile_net.config("isw1"), json.dumps(entry))
 
     back = patrol_cli("rollback", change_id, "--by", "carol")
     assert back.code == 0, back.output
     assert "isw1: rolled_back" in back.stdout, back.stdout
-    assert net_lab.config("isw1") == original, "the rollback put the hostile description back as text"
+    assert hostile_net.config("isw1") == original, "the rollback put the hostile description back as text"
     rolled = _change(patrol_cli, change_id)
     [host] = rolled["host_results"]
     assert f"+{hostile}\n" in host["rollback"]["diff"] and not host["rollback"]["failed"], host
@@ -90,11 +93,11 @@ def test_evidence_text_stays_literal_through_preview_apply_rollback(
 
 
 def test_forced_failure_restores_the_hostile_banner_literally(
-    net_lab: NetLab, canaries: Canaries, patrol_cli: PatrolCLI
+    hostile_net: HostileNet, canaries: Canaries, patrol_cli: PatrolCLI
 ) -> None:
-    original = net_lab.config("isw2")
+    original = hostile_net.config("isw2")
     args = ("remediate", "--playbook", "playbooks/remediate/banner.yml", "--limit", "isw2",
-            "-i", str(net_lab.inventory), "-p", PROFILE, "-e", "banner_text=Authorised access only")  # fmt: skip
+            "-i", str(hostile_net.inventory), "-p", PROFILE, "-e", "banner_text=Authorised access only")  # fmt: skip
     shown = patrol_cli(*args, "--check")
     assert shown.code == 0, shown.output
     assert f"-{canaries.banner}\n" in shown.stdout and "+banner login Authorised access only" in shown.stdout
@@ -103,19 +106,19 @@ def test_forced_failure_restores_the_hostile_banner_literally(
     assert result.code == 3, result.output
     assert "isw2: failed" in result.stdout and "restored from the backup" in result.stdout, result.stdout
     assert f"rejected {'no ' + canaries.banner!r}" in result.stdout, result.stdout
-    assert net_lab.config("isw2") == original, "the restore put the hostile banner back as text"
+    assert hostile_net.config("isw2") == original, "the restore put the hostile banner back as text"
     entry = _change(patrol_cli, _change_id(result.stdout))
     [host] = entry["host_results"]
     assert host["status"] == "failed" and host["backup"][0]["lines"] == [canaries.banner]
     assert f"+{canaries.banner}\n" in host["rollback"]["diff"] and not host["rollback"]["failed"]
-    _assert_nothing_ran(canaries, shown.output, result.output, net_lab.config("isw2"), json.dumps(entry))
+    _assert_nothing_ran(canaries, shown.output, result.output, hostile_net.config("isw2"), json.dumps(entry))
 
 
 def test_linux_file_text_stays_literal_through_apply_rollback_and_restore(
-    host_lab: HostLab, canaries: Canaries, patrol_cli: PatrolCLI
+    hostile_host: HostileHost, canaries: Canaries, patrol_cli: PatrolCLI
 ) -> None:
-    path, original = host_lab.text_file, canaries.file_text
-    args = ("remediate", "--playbook", FILE_LINE, "--limit", "lin1", "-i", str(host_lab.inventory),
+    path, original = hostile_host.text_file, canaries.file_text
+    args = ("remediate", "--playbook", FILE_LINE, "--limit", "lin1", "-i", str(hostile_host.inventory),
             "-p", "inspect/host.yml", "-e", f"target_file={path}", "-e", "new_line=added by patrol")  # fmt: skip
     shown = patrol_cli(*args, "--check")
     assert shown.code == 0, shown.output
@@ -182,17 +185,17 @@ def test_vars_file_gives_ansible_exact_text_and_types_never_templated(tmp_path: 
     _assert_nothing_ran(canaries, json.dumps(echoed))
 
 
-def test_net_config_module_refuses_a_line_break(net_lab: NetLab, tmp_path: Path) -> None:
-    args = {"host": "127.0.0.1", "port": net_lab.ports["isw1"], "username": USER, "password": PASSWORD,
+def test_net_config_module_refuses_a_line_break(hostile_net: HostileNet, tmp_path: Path) -> None:
+    args = {"host": "127.0.0.1", "port": hostile_net.ports["isw1"], "username": USER, "password": PASSWORD,
             "platform": "cisco_ios", "lines": ["ntp server 192.0.2.1\nusername evil privilege 15"]}  # fmt: skip
-    before = net_lab.config("isw1")
+    before = hostile_net.config("isw1")
     args_file = tmp_path / "args.json"
     args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
     proc = subprocess.run([sys.executable, str(LIBRARY_DIR / "patrol_net_config.py"), str(args_file)],
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     result = json.loads(proc.stdout)
     assert result["failed"] is True and "holds a line break" in result["msg"], result
-    assert net_lab.config("isw1") == before and "evil" not in net_lab.config("isw1")
+    assert hostile_net.config("isw1") == before and "evil" not in hostile_net.config("isw1")
 
 
 def test_golden_template_takes_inventory_text_as_data_in_a_sandbox(canaries: Canaries) -> None:

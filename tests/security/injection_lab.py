@@ -1,6 +1,8 @@
-"""Lab peers whose own text is hostile: FakeNOS devices (with config mode) whose login banner and
-interface description, and an sshd Linux host whose text file, hold Jinja/lookup payloads. Each
-payload would create a file in ``canaries.folder`` (on this server) if anything templated it."""
+"""Fixtures of test_template_injection.py (imported there, not a conftest: tests/security is
+shared by several stories). Lab peers whose own text is hostile: FakeNOS devices (with config
+mode) whose login banner and interface description, and an sshd Linux host whose text file, hold
+Jinja/lookup payloads. Each payload would create a file in ``canaries.folder`` (on this server)
+if anything templated it."""
 
 from __future__ import annotations
 
@@ -79,7 +81,7 @@ def running_config(name: str, canaries: Canaries) -> str:
 
 
 @dataclass(frozen=True)
-class NetLab:
+class HostileNet:
     fleet: Fleet
     inventory: Path
     ports: dict[str, int]
@@ -89,7 +91,7 @@ class NetLab:
 
 
 @pytest.fixture(scope="package")
-def net_lab(tmp_path_factory: pytest.TempPathFactory, canaries: Canaries) -> Iterator[NetLab]:
+def hostile_net(tmp_path_factory: pytest.TempPathFactory, canaries: Canaries) -> Iterator[HostileNet]:
     ports = dict(zip(NAMES, free_ports(len(NAMES)), strict=True))
     devices = [
         FleetDevice(name, "cisco_ios", port, USER, PASSWORD, config_mode=True, reject_config=REJECTS.get(name, ()),
@@ -112,18 +114,18 @@ def net_lab(tmp_path_factory: pytest.TempPathFactory, canaries: Canaries) -> Ite
       hosts:
 {hosts}
 """)
-    yield NetLab(fleet, inventory, ports)
+    yield HostileNet(fleet, inventory, ports)
     fleet.stop()
 
 
 @dataclass(frozen=True)
-class HostLab:
+class HostileHost:
     inventory: Path
     text_file: Path
 
 
 @pytest.fixture(scope="package")
-def host_lab(tmp_path_factory: pytest.TempPathFactory, canaries: Canaries) -> Iterator[HostLab]:
+def hostile_host(tmp_path_factory: pytest.TempPathFactory, canaries: Canaries) -> Iterator[HostileHost]:
     """lin1: an sshd host in a namespace of its own prefix and subnet; its text file holds payloads."""
     if os.geteuid() != 0:
         pytest.skip("needs root (network namespaces)")
@@ -144,5 +146,5 @@ ansible_python_interpreter=/usr/bin/python3
 ansible_ssh_private_key_file={state}/ssh/id_ed25519
 ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'
 """)
-    yield HostLab(inventory, text_file)
+    yield HostileHost(inventory, text_file)
     lab.stop()
