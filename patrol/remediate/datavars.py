@@ -23,8 +23,10 @@ item, a filter's result) or passes it to a module: the module receives the exact
 (measured with ansible-core 2.19; ``tests/security/test_template_injection.py`` proves it against
 lab devices). Templating belongs in the playbook, whose own ``{{ }}`` still work on these values.
 Strings are written double-quoted, so any text (line breaks, tabs, trailing blanks, control
-characters) comes back byte for byte. The file is readable by its owner only: a backup is
-configuration.
+characters) comes back byte for byte. The file is readable by its owner only (a backup is
+configuration) and :func:`patrol.remediate.playbook.run_playbook` deletes it after the run; unlike
+ansible-runner's ``extravars``, the values never appear on a command line (``ps``, the runner's
+``artifacts/*/command``).
 """
 
 from __future__ import annotations

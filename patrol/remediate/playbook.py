@@ -214,6 +214,7 @@ def run_playbook(
         suppress_env_files=True,
         forks=max(1, len(hosts)),
     )
+    data.unlink(missing_ok=True)  # backups are configuration: not left on disk after the run
     missing = [h for h in hosts if not collector.hosts[h].tasks]
     error = _runner_error(runner) if missing and runner.rc else None
     for host in missing:
