@@ -24,6 +24,8 @@ description:
     sending anything; C(changed) is true exactly when there are commands to send.
   - The lines in scope before the change are returned as C(backup): giving them back as O(lines)
     with O(state=replaced) and the same O(match)/O(parents) restores the previous configuration.
+  - Lines are sent as given, never templated or passed to a shell; a line that holds a line break
+    is refused before anything is sent (it would be two commands to the device).
   - A line the device rejects (C(% Invalid input) and the like) stops the change and fails the
     module, naming the line; C(commands_sent) lists what was applied before it.
 options:
@@ -249,6 +251,9 @@ def run(module: AnsibleModule) -> Json:
     p = module.params
     if len(p["parents"]) > 1:
         module.fail_json(msg="parents: only one level is supported; give the block's header line only")
+    broken = next((line for line in [*p["lines"], *p["parents"]] if "\n" in line or "\r" in line), None)
+    if broken is not None:
+        module.fail_json(msg=f"config line {broken!r} holds a line break: give each line separately; nothing was sent")
     if p["state"] == "replaced" and not p["match"]:
         module.fail_json(msg="state=replaced needs match: a regex of the lines it manages, e.g. '^ntp server '")
     try:

@@ -16,6 +16,12 @@ Compliance (:func:`compliance`) gives ``missing`` (required line absent, reporte
 parent), ``forbidden`` (a forbidden line present) and ``extra`` (a line inside a section the
 template defines that the template does not have) items. Extras at the top level are not
 reported: a golden template describes what it covers, not the whole device.
+
+Rendering runs in jinja2's sandbox (no attribute of Python's internals, no callable but jinja2's
+own filters and tests) with the host's name and inventory variables as its only context; those
+are data: a value that holds ``{{ ... }}`` is output as it is, never rendered again, and the
+rendering is only parsed as configuration afterwards. Nothing collected from a device enters
+the context.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from patrol.drift.confdiff import ConfigTree, DiffItem, Node, parse_config
 from patrol.drift.errors import GoldenTemplateError
@@ -60,7 +67,9 @@ class GoldenTemplate:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    return SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False
+    )
 
 
 def _line(exc: BaseException) -> int | None:

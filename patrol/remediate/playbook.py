@@ -14,6 +14,8 @@ Backups come from the check-mode results: the ``backup`` a patrol module returns
 config lines in scope) and the ``before`` content of file diffs (lineinfile, copy, template,
 blockinfile, replace). Diffs and backups pass :func:`patrol.redact.redact_text`; a backup that
 needed redaction is kept redacted and marked ``restorable: False`` (a secret is never stored).
+The plan's variables and ``patrol_restore`` reach the playbook as data Ansible never templates
+(:mod:`patrol.remediate.datavars`): a device's text cannot run anything on this server.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 from patrol.collect.hostkeys_ansible import ansible_env, hostkey_inventory, ssh_refusal
 from patrol.paths import LIBRARY_DIR
 from patrol.redact import redact_text
+from patrol.remediate.datavars import write_vars_file
 from patrol.remediate.model import Plan
 
 __all__ = ["HostRun", "PlaybookRun", "render_diff", "run_playbook"]
@@ -204,13 +207,14 @@ def run_playbook(
     options = ["--diff"] + (["--check"] if check else [])
     if plan.vault_password_file:
         options += ["--vault-password-file", shlex.quote(plan.vault_password_file)]
+    data = write_vars_file(private / "patrol-vars.yml", {**plan.vars, **(extravars or {})})
+    options += ["-e", shlex.quote(f"@{data}")]  # never templated: see patrol.remediate.datavars
     collector = _Collector(hosts)
     runner = ansible_runner.run(
         private_data_dir=str(private),
         playbook=plan.playbook,
         inventory=[*plan.inventory, str(hostkey_inventory(private, known_hosts, user_known_hosts))],
         limit=",".join(hosts),
-        extravars={**plan.vars, **(extravars or {})},
         cmdline=" ".join(options),
         envvars=_envvars(known_hosts, user_known_hosts),
         event_handler=collector,
@@ -218,6 +222,7 @@ def run_playbook(
         suppress_env_files=True,
         forks=max(1, len(hosts)),
     )
+    data.unlink(missing_ok=True)  # backups are configuration: not left on disk after the run
     missing = [h for h in hosts if not collector.hosts[h].tasks]
     error = _runner_error(runner) if missing and runner.rc else None
     for host in missing:
