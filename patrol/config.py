@@ -65,6 +65,9 @@ class Settings:
     connect_timeout: float = 10.0
     command_timeout: float = 30.0
     metrics_dir: Path = Path(".patrol/metrics")
+    #: a log file (appended, secrets scrubbed); None: warnings and errors go to stderr only
+    log_file: Path | None = None
+    log_level: str = "INFO"
 
     @property
     def runs_dir(self) -> Path:
@@ -77,6 +80,13 @@ class Settings:
 
 def _path(value: Any) -> Path:
     return Path(str(value)).expanduser()
+
+
+def _log_level(value: Any) -> str:
+    level = str(value).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError(f"expected debug, info, warning, error or critical, got {value!r}")
+    return level
 
 
 def _db_url(value: Any) -> str:
@@ -92,6 +102,8 @@ PARAMETERS: dict[str, Parameter[Any]] = {
     "command_timeout": Parameter("command_timeout", "PATROL_COMMAND_TIMEOUT", _positive_float, lambda s: 30.0),
     # the metric history (Parquet) of issue 5
     "metrics_dir": Parameter("metrics_dir", "PATROL_METRICS_DIR", _path, lambda s: s.home / "metrics"),
+    "log_file": Parameter("log_file", "PATROL_LOG_FILE", _path, lambda s: None),
+    "log_level": Parameter("log_level", "PATROL_LOG_LEVEL", _log_level, lambda s: "INFO"),
 }
 
 

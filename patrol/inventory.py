@@ -35,6 +35,7 @@ from typing import Any
 from patrol import plugins
 from patrol.errors import HostConfigError, InventoryError, PatrolError
 from patrol.models import Credentials, DeviceClass, Host
+from patrol.sanitize import register_secrets
 
 __all__ = ["Inventory", "load_inventory"]
 
@@ -156,6 +157,7 @@ def _vault_secrets(loader: Any, password_file: str) -> list[tuple[str, Any]]:
         secret.load()
     except Exception as exc:
         raise InventoryError(f"vault password file {password_file!r} cannot be read: {exc}", password_file) from None
+    register_secrets([secret.bytes.decode("utf-8", "replace")])
     return [("default", secret)]
 
 
@@ -285,7 +287,23 @@ def _resolve_host(ansible_host: Any, hv: _Vars, defaults: Mapping[str, float]) -
         vars=hv.public(),
     )
     _require_credentials(host, hv)
+    register_secrets(_secret_values(hv))  # masked wherever they show up (logs, artifacts, errors)
     return host
+
+
+def _secret_values(hv: _Vars) -> list[str]:
+    """The host's credential values (vault-decrypted): variables named like secrets, not paths."""
+    values: list[str] = []
+    for name in hv.raw:
+        if not _SECRET_VAR.search(name) or name.endswith(("_file", "_path", "_dir")):
+            continue
+        try:
+            value = hv.get(name)
+        except HostConfigError:  # reported where the variable is used, if it is
+            continue
+        if isinstance(value, str):
+            values.append(str(value))
+    return values
 
 
 def _platform_name(name: str, hv: _Vars) -> str:

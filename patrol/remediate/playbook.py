@@ -12,8 +12,13 @@ restore), and returns what each host did::
 
 Backups come from the check-mode results: the ``backup`` a patrol module returns (network
 config lines in scope) and the ``before`` content of file diffs (lineinfile, copy, template,
-blockinfile, replace). Diffs and backups pass :func:`patrol.redact.redact_text`; a backup that
-needed redaction is kept redacted and marked ``restorable: False`` (a secret is never stored).
+blockinfile, replace). Diffs, messages and backups pass :func:`patrol.sanitize.scrub_text` (the
+secret grammar and the inventory's own credential values); a backup that needed redaction is
+kept redacted and marked ``restorable: False``: a secret is never stored, not even for a
+restore (a file or config block holding one is restored by hand, ``patrol rollback`` says so).
+ansible-runner's own files are reduced to a redacted stdout after each run
+(:func:`patrol.ansible_files.keep_redacted`): its ``command`` file, events and env files hold
+the extra vars (restore content), diffs and module results in clear text.
 """
 
 from __future__ import annotations
@@ -28,9 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from patrol.ansible_files import keep_redacted
 from patrol.paths import LIBRARY_DIR
-from patrol.redact import redact_text
 from patrol.remediate.model import Plan
+from patrol.sanitize import scrub_text
 
 __all__ = ["HostRun", "PlaybookRun", "render_diff", "run_playbook"]
 
@@ -92,14 +98,14 @@ def _text_diff(entry: Mapping[str, Any]) -> str:
 def render_diff(diff: Any) -> str:
     """Ansible's ``diff`` result (a dict or a list of them) as unified diff text, secrets masked."""
     entries = diff if isinstance(diff, list) else [diff] if isinstance(diff, dict) else []
-    return redact_text("".join(_text_diff(e) for e in entries if isinstance(e, Mapping)))
+    return scrub_text("".join(_text_diff(e) for e in entries if isinstance(e, Mapping)))
 
 
 def _protected(item: dict[str, Any], key: str) -> dict[str, Any]:
     value = item.get(key)
     text = "\n".join(value) if isinstance(value, list) else str(value or "")
-    if redact_text(text) != text:
-        redacted = [redact_text(v) for v in value] if isinstance(value, list) else redact_text(text)
+    if scrub_text(text) != text:
+        redacted = [scrub_text(v) for v in value] if isinstance(value, list) else scrub_text(text)
         return {**item, key: redacted, "restorable": False, "note": "held a secret: stored redacted, restore by hand"}
     return {**item, "restorable": True}
 
@@ -130,7 +136,7 @@ class _Collector:
         kind, data = event.get("event"), event.get("event_data") or {}
         host = data.get("host")
         if kind not in _RESULT_EVENTS or not isinstance(host, str):
-            return True
+            return False  # False: ansible-runner writes no event file (results hold before-contents)
         run = self.hosts.setdefault(host, HostRun(host))
         res = data.get("res") or {}
         action, task = str(data.get("task_action", "")), str(data.get("task", ""))
@@ -148,11 +154,11 @@ class _Collector:
             run.backups += _backups(action, item)
         if kind == "runner_on_unreachable":
             run.unreachable = True
-            run.messages.append(redact_text(f"unreachable: {res.get('msg', '')}".strip()))
+            run.messages.append(scrub_text(f"unreachable: {res.get('msg', '')}".strip()))
         elif failed:
             run.failed = True
-            run.messages.append(redact_text(f"task {task!r} failed: {res.get('msg') or res.get('stderr') or ''}"))
-        return True
+            run.messages.append(scrub_text(f"task {task!r} failed: {res.get('msg') or res.get('stderr') or ''}"))
+        return False
 
 
 def _envvars() -> dict[str, str]:
@@ -176,7 +182,7 @@ def _runner_error(runner: Any) -> str:
     except (AttributeError, OSError, ValueError):
         text = ""
     lines = [line.strip() for line in text.splitlines() if "ERROR" in line or "error" in line.lower()]
-    detail = redact_text("; ".join(lines[-3:])[:800])
+    detail = scrub_text("; ".join(lines[-3:])[:800])
     return f"ansible-playbook ended {runner.status} (rc {runner.rc})" + (f": {detail}" if detail else "")
 
 
@@ -192,11 +198,26 @@ def run_playbook(
     import ansible_runner  # heavy: only when a playbook runs
 
     private = work_dir / uuid.uuid4().hex[:8]
-    private.mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True, mode=0o700)
     options = ["--diff"] + (["--check"] if check else [])
     if plan.vault_password_file:
         options += ["--vault-password-file", shlex.quote(plan.vault_password_file)]
     collector = _Collector(hosts)
+    try:
+        return _run(ansible_runner, plan, private, hosts, options, extravars, collector)
+    finally:
+        keep_redacted(private)
+
+
+def _run(
+    ansible_runner: Any,
+    plan: Plan,
+    private: Path,
+    hosts: Sequence[str],
+    options: list[str],
+    extravars: Mapping[str, Any] | None,
+    collector: _Collector,
+) -> PlaybookRun:
     runner = ansible_runner.run(
         private_data_dir=str(private),
         playbook=plan.playbook,
