@@ -10,6 +10,7 @@ evaluates each host as it arrives, so an interrupted run keeps what it already s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import secrets
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: how long in-flight hosts may finish after Ctrl-C / SIGTERM before the run is closed
 DRAIN_SECONDS = 30.0
+#: how long a collector may tidy up after its last host (ansible-runner's files are redacted then)
+SETTLE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ class _Session:
         while self.pending and (self._alive() or not self.results.empty()):
             self._take(timeout=0.2)
         self._close_missing("collector returned no result for this host")
+        self._settle(SETTLE_SECONDS)
 
     def drain(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -204,6 +208,14 @@ class _Session:
         except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
             pass
         self._close_missing("run interrupted before this host finished", HostStatus.ABORTED)
+        with contextlib.suppress(KeyboardInterrupt):
+            self._settle(max(0.0, deadline - time.monotonic()))
+
+    def _settle(self, seconds: float) -> None:
+        """Wait for the collector threads to return (their clean-up runs after the last result)."""
+        deadline = time.monotonic() + seconds
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _alive(self) -> bool:
         return any(t.is_alive() for t in self.threads)
