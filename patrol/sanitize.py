@@ -8,7 +8,7 @@ communities, vault-decrypted ``*pass*``/``*secret*``/``*token*`` variables) are 
 every literal occurrence before the grammar runs::
 
     register_secrets(["Lab-Net-Pass1"])
-    scrub_text("write_channel: b'Lab-Net-Pass1\\n'")      -> "write_channel: b'<redacted>\\n'"
+    scrub_text("login as patrol/Lab-Net-Pass1 failed")     -> "login as patrol/<redacted> failed"
     scrub_text("enable secret 0 s3cr3t")                  -> "enable secret 0 <redacted>"
     scrub_value({"password": "s3cr3t", "mtu": 1500})      -> {"password": "<redacted>", "mtu": 1500}
 
@@ -101,13 +101,15 @@ def scrub_text(text: str, key: bytes | None = None) -> str:
 
 
 def _scrub_pair(name: str, value: str, key: bytes | None) -> str:
-    """A mapping value judged with its key: ``{"password": "x"}`` as the line ``password x``."""
+    """A mapping value judged with its key: ``{"password": "x"}`` as the line ``password x``
+    (config form) or ``password=x`` (key=value form), whichever the grammar recognises."""
     if "\n" in value or len(value) > _PAIR_LIMIT or not value.strip():
         return scrub_text(value, key)
-    line = f"{name} {value}"
-    masked = scrub_text(line, key)
-    if masked != line and masked.startswith(name + " "):
-        return masked[len(name) + 1 :]
+    for separator in (" ", "="):
+        line = f"{name}{separator}{value}"
+        masked = scrub_text(line, key)
+        if masked != line and masked.startswith(name + separator):
+            return masked[len(name) + len(separator) :]
     return scrub_text(value, key)
 
 

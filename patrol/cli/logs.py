@@ -4,8 +4,8 @@ Warnings and errors go to stderr as Python would print them anyway; with ``PATRO
 (setting ``log_file``) every record at ``PATROL_LOG_LEVEL`` (``log_level``, default INFO) and
 above is also appended to that file, created 0600. Both handlers carry a
 :class:`patrol.sanitize.RedactingFilter`, so no message, argument or traceback reaches them
-with a secret in it, whichever library logged it (netmiko's ``write_channel`` debug lines carry
-the enable secret, for example). Libraries whose debug output duplicates stored data
+with a secret in it, whichever library logged it (netmiko's debug lines carry every
+configuration it reads, for example). Libraries whose debug output duplicates stored data
 (SQLAlchemy statements with their parameters, matplotlib's font search) stay at WARNING.
 """
 

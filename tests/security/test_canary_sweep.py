@@ -66,6 +66,9 @@ def _commands(name: str, enable: str, description: str) -> dict[str, dict[str, A
     return device_commands(name, "cisco_ios") | {
         "show running-config": {"output": _running_config(name, enable), "prompt": ["{base_prompt}#"]},
         "show interfaces": {"output": interfaces},
+        # `enable` asks for the enable secret (the inventory's canary), as a real device does
+        "enable": {"output": "", "new_prompt": "Password: ", "prompt": ["{base_prompt}>"], "help": "enable"},
+        C["net_enable"]: {"output": "", "new_prompt": "{base_prompt}#", "prompt": ["Password: "], "help": "secret"},
     }
 
 
@@ -278,7 +281,7 @@ def test_artifacts_keep_only_a_redacted_account_of_ansible_runs(sweep: Sweep) ->
 
 def test_debug_log_saw_the_secret_carrying_lines_masked(sweep: Sweep) -> None:
     log = (sweep.cli.home / "logs" / "patrol.log").read_text()
-    assert "write_channel" in log, "netmiko's debug lines (they carry the enable secret) reached the log"
+    assert "write_channel: b'enable" in log, "netmiko's debug lines (every config it reads) reached the log"
     assert "<redacted" in log
     assert oct((sweep.cli.home / "logs" / "patrol.log").stat().st_mode & 0o777) == "0o600"
 
