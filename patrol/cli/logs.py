@@ -7,16 +7,21 @@ above is also appended to that file, created 0600. Both handlers carry a
 with a secret in it, whichever library logged it (netmiko's debug lines carry every
 configuration it reads, for example). Libraries whose debug output duplicates stored data
 (SQLAlchemy statements with their parameters, matplotlib's font search) stay at WARNING.
+An exception nobody handled (in the command or in a thread) is printed scrubbed as well.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
+import threading
+import traceback
+from types import TracebackType
 
 from patrol.config import Settings
 from patrol.errors import ConfigError
-from patrol.sanitize import install_log_redaction
+from patrol.sanitize import install_log_redaction, scrub_text
 
 __all__ = ["setup_logging"]
 
@@ -44,6 +49,17 @@ def _file_handler(settings: Settings, level: int) -> logging.Handler:
     return handler
 
 
+def _print_scrubbed(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    sys.stderr.write(scrub_text("".join(traceback.format_exception(kind, exc, tb))))
+
+
+def _thread_hook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        name = args.thread.name if args.thread else "?"
+        sys.stderr.write(f"Exception in thread {name}:\n")
+        _print_scrubbed(args.exc_type, args.exc_value, args.exc_traceback)
+
+
 def setup_logging(settings: Settings) -> None:
     """Install the stderr handler (and the file handler of ``settings.log_file``), both scrubbing."""
     root = logging.getLogger()
@@ -63,3 +79,4 @@ def setup_logging(settings: Settings) -> None:
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     install_log_redaction(logging.getLogger("patrol"))
+    sys.excepthook, threading.excepthook = _print_scrubbed, _thread_hook
