@@ -43,6 +43,7 @@ __all__ = [
     "RedactingFilter",
     "install_log_redaction",
     "known_secret_count",
+    "mask_known_secrets",
     "register_secrets",
     "scrub_result",
     "scrub_text",
@@ -86,9 +87,11 @@ def known_secret_count() -> int:
     return len(_known)
 
 
-def _mask_known(text: str, key: bytes | None) -> str:
+def mask_known_secrets(text: str, key: bytes | None = None) -> str:
+    """``text`` with only the known secrets masked (for patrol's own messages: the grammar would
+    also take ``key 'config'`` in an error message for a secret)."""
     pattern = _known_pattern
-    if pattern is None:
+    if pattern is None or not text:
         return text
     return pattern.sub(lambda match: secret_marker(match.group(0), key), text)
 
@@ -97,7 +100,7 @@ def scrub_text(text: str, key: bytes | None = None) -> str:
     """``text`` with known secrets and every secret the grammar recognises masked."""
     if not text:
         return text
-    return redact_text(_mask_known(text, key), key)
+    return redact_text(mask_known_secrets(text, key), key)
 
 
 def _scrub_pair(name: str, value: str, key: bytes | None) -> str:

@@ -28,7 +28,7 @@ from patrol.errors import (
     ReportError,
 )
 from patrol.models import Severity
-from patrol.sanitize import scrub_text
+from patrol.sanitize import mask_known_secrets
 from patrol.store import Store
 
 __all__ = [
@@ -69,7 +69,7 @@ def actor(by: str | None) -> str:
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(scrub_text(message))}")
+    err.print(f"[bold red]error:[/] {escape(mask_known_secrets(message))}")
     sys.exit(code)
 
 
