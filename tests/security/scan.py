@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-__all__ = ["leaks", "texts_of_file", "texts_under"]
+__all__ = ["leaks", "texts_of_bytes", "texts_of_file", "texts_under"]
 
 
 def _zip_members(name: str, data: bytes) -> Iterator[tuple[str, str]]:
@@ -49,6 +49,11 @@ def _texts(name: str, data: bytes) -> Iterator[tuple[str, str]]:
         yield from _texts(f"{name} (gunzip)", gzip.decompress(data))
     elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         yield f"{name} (utf-16)", data.decode("utf-16", errors="replace")
+
+
+def texts_of_bytes(name: str, data: bytes) -> Iterator[tuple[str, str]]:
+    """``(where, text)`` for a downloaded body and everything inside it."""
+    yield from _texts(name, data)
 
 
 def texts_of_file(path: Path) -> Iterator[tuple[str, str]]:

@@ -35,9 +35,12 @@ from patrol.lab.fakenos_lab import device_commands
 from patrol.lab.fleet import Fleet, FleetDevice, start_fleet
 from patrol.lab.snmp_lab import DATA_DIR as SNMP_DATA
 from patrol.lab.snmp_lab import SnmpLab
+from patrol.service.tokens import add_token
+from patrol.store import Store
 from tests.collect_snmp.conftest import free_udp_port
 from tests.conftest import PatrolCLI, Result, free_ports
-from tests.security.scan import leaks, texts_of_file, texts_under
+from tests.security.scan import leaks, texts_of_bytes, texts_of_file, texts_under
+from tests.service.conftest import start_server
 from tests.tickets.conftest import HttpPeer, running_http, write_service
 
 PLACES = (
@@ -166,6 +169,7 @@ class Sweep:
     shown: dict[str, Any]
     previews: dict[str, str]
     reports: list[Path]
+    served: dict[str, bytes]
 
 
 def _ticket_for(cli: SweepCLI, host: str, check_id: str) -> dict[str, Any]:
@@ -208,6 +212,30 @@ def _scenario(cli: SweepCLI, fleet: Fleet, inventory: Path) -> tuple[dict[str, A
     return shown, previews, reports
 
 
+def _served(cli: SweepCLI) -> dict[str, bytes]:
+    """What `patrol serve` answers for the sweep's home: /metrics, the API, the dashboard, its log."""
+    with Store.open(f"sqlite:///{cli.home / 'patrol.db'}") as store:
+        token = add_token(store, "sweep", "viewer")
+    server = start_server(cli, "--tick", "60")
+    try:
+        run = cli.json("runs", "--json")[0]["run_id"]
+        month = datetime.now(UTC).strftime("%Y-%m")
+        paths = ["/metrics", f"/api/v1/runs/{run}/findings", "/api/v1/tickets", "/api/v1/hosts"]
+        paths += ["/ui/fleet", "/ui/tickets", "/ui/hosts/core-sw1", "/ui/hosts/ctl9"]
+        paths += [f"/api/v1/runs/{run}/hosts/{host}/snapshot" for host in ("core-sw1", "core-sw2", "nas9", "ctl9")]
+        paths += [f"/api/v1/runs/{run}/report?format={fmt}" for fmt in ("html", "xlsx", "junit")]
+        paths += [f"/api/v1/reports/period/{month}?format=xlsx", "/api/v1/hosts/core-sw1/baselines"]
+        served = {}
+        for path in paths:
+            answer = server.call("GET", path, token, cookies={"patrol_token": token})
+            assert answer.status_code == 200, f"GET {path}: {answer.status_code} {answer.text[:300]}"
+            served[path] = answer.content
+    finally:
+        server.stop()
+    served["serve log"] = server.log.read_bytes()
+    return served
+
+
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
     folder = tmp_path_factory.mktemp("canary-sweep")
@@ -233,7 +261,7 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
                 "PATROL_LOG_FILE": str(home / "logs" / "patrol.log"), "PATROL_LOG_LEVEL": "debug",
             })  # fmt: skip
             shown, previews, reports = _scenario(cli, fleet, _inventory(folder, ports, vault))
-            yield Sweep(cli, fleet, folder, http, shown, previews, reports)
+            yield Sweep(cli, fleet, folder, http, shown, previews, reports, _served(cli))
     finally:
         snmp.stop()
         fleet.stop()
@@ -288,12 +316,16 @@ def test_debug_log_saw_the_secret_carrying_lines_masked(sweep: Sweep) -> None:
 
 def test_no_canary_anywhere(sweep: Sweep) -> None:
     home = sweep.cli.home
+    snapshot_path = next(p for p in sweep.served if p.endswith("/core-sw1/snapshot"))
     assert (home / "patrol.db").is_file() and any(home.rglob("*.parquet")), "store and metric history written"
     assert all(path.is_file() and path.stat().st_size for path in sweep.reports)
     assert sweep.http.posts("/hook"), "notifications were sent"
     texts: list[tuple[str, str]] = list(texts_under(home))
     texts += [(f"`patrol {args}` output", result.output) for args, result in sweep.cli.outputs]
     texts += [("webhook requests", json.dumps(sweep.http.requests, default=str))]
+    assert b"patrol_" in sweep.served["/metrics"] and b"password <redacted" in sweep.served[snapshot_path]
+    for path, body in sweep.served.items():
+        texts += [(f"`patrol serve` {path}", text) for _, text in texts_of_bytes(path, body)]
     found = leaks(texts, CANARIES)
     assert not found, "canaries leaked:\n" + "\n".join(found[:40])
 
