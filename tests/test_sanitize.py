@@ -118,3 +118,23 @@ def test_an_ansible_runner_folder_keeps_only_a_redacted_stdout(tmp_path: Path) -
     assert kept == ["artifacts/run-1/status", "artifacts/run-1/stdout"]
     assert (artifact / "stdout").read_text() == "--- before\n-password <redacted>\n+x <redacted>\n"
     assert oct(tmp_path.stat().st_mode & 0o777) == "0o700"
+
+
+def test_an_unhandled_exception_of_the_command_is_printed_scrubbed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    secret = canary()
+    code = (
+        "import logging, pathlib\n"
+        "from patrol.config import Settings\n"
+        "from patrol.cli.logs import setup_logging\n"
+        f"setup_logging(Settings(log_file=pathlib.Path({str(tmp_path / 'x.log')!r}), log_level='DEBUG'))\n"
+        f"logging.getLogger('patrol.x').debug('seen %s', 'enable secret 0 {secret}')\n"
+        f"raise RuntimeError('device refused: password {secret}')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1 and "RuntimeError: device refused: password <redacted>" in proc.stderr, proc.stderr
+    log = (tmp_path / "x.log").read_text()
+    assert "seen enable secret 0 <redacted>" in log and secret not in proc.stderr + log
+    assert oct((tmp_path / "x.log").stat().st_mode & 0o777) == "0o600"

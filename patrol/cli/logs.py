@@ -26,6 +26,8 @@ from patrol.sanitize import install_log_redaction, scrub_text
 __all__ = ["setup_logging"]
 
 _QUIET = ("sqlalchemy", "matplotlib", "PIL", "fontTools", "asyncio", "urllib3", "httpcore", "httpx", "multipart")
+#: loggers that bring their own handlers later (``patrol serve``'s uvicorn): filtered on the logger
+_OWN_HANDLERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 _FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
@@ -78,5 +80,7 @@ def setup_logging(settings: Settings) -> None:
     root.setLevel(min(level, logging.WARNING))
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
-    install_log_redaction(logging.getLogger("patrol"))
+    redacting = install_log_redaction(logging.getLogger("patrol"))
+    for name in _OWN_HANDLERS:
+        logging.getLogger(name).addFilter(redacting)
     sys.excepthook, threading.excepthook = _print_scrubbed, _thread_hook
