@@ -194,30 +194,31 @@ def run_playbook(
     check: bool,
     extravars: Mapping[str, Any] | None = None,
 ) -> PlaybookRun:
-    """Run ``plan.playbook`` on ``hosts`` (check + diff mode when ``check``); one :class:`HostRun` each."""
-    import ansible_runner  # heavy: only when a playbook runs
+    """Run ``plan.playbook`` on ``hosts`` (check + diff mode when ``check``); one :class:`HostRun` each.
 
+    Afterwards the run's ansible-runner folder keeps only a redacted stdout (see the module docstring)."""
     private = work_dir / uuid.uuid4().hex[:8]
     private.mkdir(parents=True, exist_ok=True, mode=0o700)
-    options = ["--diff"] + (["--check"] if check else [])
-    if plan.vault_password_file:
-        options += ["--vault-password-file", shlex.quote(plan.vault_password_file)]
-    collector = _Collector(hosts)
     try:
-        return _run(ansible_runner, plan, private, hosts, options, extravars, collector)
+        return _run_playbook(plan, private, hosts, check=check, extravars=extravars)
     finally:
         keep_redacted(private)
 
 
-def _run(
-    ansible_runner: Any,
+def _run_playbook(
     plan: Plan,
     private: Path,
     hosts: Sequence[str],
-    options: list[str],
-    extravars: Mapping[str, Any] | None,
-    collector: _Collector,
+    *,
+    check: bool,
+    extravars: Mapping[str, Any] | None = None,
 ) -> PlaybookRun:
+    import ansible_runner  # heavy: only when a playbook runs
+
+    options = ["--diff"] + (["--check"] if check else [])
+    if plan.vault_password_file:
+        options += ["--vault-password-file", shlex.quote(plan.vault_password_file)]
+    collector = _Collector(hosts)
     runner = ansible_runner.run(
         private_data_dir=str(private),
         playbook=plan.playbook,
