@@ -14,8 +14,10 @@ Backups come from the check-mode results: the ``backup`` a patrol module returns
 config lines in scope) and the ``before`` content of file diffs (lineinfile, copy, template,
 blockinfile, replace). Diffs, messages and backups pass :func:`patrol.sanitize.scrub_text` (the
 secret grammar and the inventory's own credential values); a backup that needed redaction is
-kept redacted and marked ``restorable: False``: a secret is never stored, not even for a
-restore (a file or config block holding one is restored by hand, ``patrol rollback`` says so).
+kept redacted: a secret is never stored, not even for a restore. A file that holds a secret is
+still restorable when the change's own lines hold none (kind ``file_edits``: the inverse line
+edits, :mod:`patrol.remediate.edits`); otherwise, and for config blocks holding a secret, the
+backup is marked ``restorable: False`` (restore by hand, ``patrol rollback`` says so).
 ansible-runner's own files are reduced to a redacted stdout after each run
 (:func:`patrol.ansible_files.keep_redacted`): its ``command`` file, events and env files hold
 the extra vars (restore content), diffs and module results in clear text.
@@ -35,6 +37,7 @@ from typing import Any
 
 from patrol.ansible_files import keep_redacted
 from patrol.paths import LIBRARY_DIR
+from patrol.remediate.edits import restorable_as_edits
 from patrol.remediate.model import Plan
 from patrol.sanitize import scrub_text
 
@@ -119,11 +122,11 @@ def _backups(action: str, res: Mapping[str, Any]) -> list[dict[str, Any]]:
     args = (res.get("invocation") or {}).get("module_args") or {}
     path = res.get("dest") or res.get("path") or args.get("path") or args.get("dest")
     entries: list[Any] = res["diff"] if isinstance(res.get("diff"), list) else [res.get("diff") or {}]
-    befores = [e.get("before") for e in entries if isinstance(e, dict)]
-    before = next((b for b in befores if isinstance(b, str)), None)
-    if not path or before is None:
+    entry = next((e for e in entries if isinstance(e, dict) and isinstance(e.get("before"), str)), None)
+    if not path or entry is None:
         return []
-    return [_protected({"kind": "file", "path": str(path), "content": before}, "content")]
+    item = _protected({"kind": "file", "path": str(path), "content": entry["before"]}, "content")
+    return [item if item["restorable"] else restorable_as_edits(item, entry["before"], entry.get("after"))]
 
 
 class _Collector:
