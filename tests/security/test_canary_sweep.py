@@ -9,11 +9,14 @@ a Linux become password, and the vault password itself. Then, as a user: a run w
 logging to a file and a webhook target, a baseline, a changed secret and a second run (drift),
 tickets (show, comment, export), remediation previews (network and host), every report format
 of the run and the month (xlsx and docx unzipped), the metric history (Parquet read back),
-`patrol show` / `drift` / `diff` / `changes`. Every CLI output, every webhook body and every
-file under the patrol home (store bytes and SQL dump, run artifacts, ansible-runner folders,
-previews, reports, the log) is searched: no canary anywhere. Positive controls make sure the
-canaries really were on the peers, that the places they were in are shown masked, and that the
-debug log really saw the library lines that carried them.
+`patrol show` / `drift` / `diff` / `changes`, and what `patrol serve` answers (/metrics, the API's
+snapshots, findings, tickets and reports, the dashboard pages). Every CLI output, every webhook
+body, every served body and every file under the patrol home (store bytes and SQL dump, run
+artifacts, ansible-runner folders, previews, reports, the log) is searched: no canary anywhere.
+Positive controls make sure the canaries really were on the peers, that the places they were in
+are shown masked (and the changed secret as drift), and that the debug log really held netmiko's
+debug lines (every configuration it read). The fleet is the smallest one with every collector
+kind (netmiko with and without napalm, Ansible, SNMP), so the sweep takes about a minute.
 """
 
 from __future__ import annotations
@@ -200,6 +203,9 @@ def _scenario(cli: SweepCLI, fleet: Fleet, inventory: Path) -> tuple[dict[str, A
     cli.ok("changes", "--json")
     cli.ok("findings", "--json")
     cli.ok("notifications")
+    cli.ok("trends", "--format", "json")
+    cli.ok("forecast", "--json")
+    cli.ok("propose", "--format", "docx", "-o", str(cli.home / "out" / "proposals.docx"))
     reports = []
     out = cli.home / "out"
     for fmt in ("html", "md", "json", "junit", "xlsx"):
@@ -285,6 +291,8 @@ def test_where_the_secrets_were_the_stored_snapshot_shows_masks(sweep: Sweep) ->
     assert "password <redacted:hmac=" in sw1, "the interface description (parsed) is masked"
     assert '"napalm"' in sw2 and sw2.count("password <redacted") >= 2, "napalm's interface descriptions too"
     assert "NetApp Release 9.13.1P4 password <redacted" in nas
+    drift = next(result.stdout for args, result in sweep.cli.outputs if args == "drift --json")
+    assert "drift.config.secret" in drift, "the changed enable secret shows as drift, its value masked"
     assert '"password": "<redacted' in host, "the sshd setting (parsed by the module) is masked"
 
 
