@@ -50,6 +50,7 @@ PLACES = (
     "net_password", "net_enable", "snmp_community", "vault_password", "host_become",  # inventory / vault
     "cfg_enable", "cfg_user", "cfg_community", "cfg_tacacs", "cfg_desc", "show_desc", "napalm_desc",
     "drift_enable", "sshd_setting", "sshd_comment", "snmp_descr", "desk_note",
+    "env_token",  # an environment variable the webhook target's header names (every child process inherits it)
 )  # fmt: skip
 CANARIES = {place: f"CNRY{secrets.token_hex(6)}" for place in PLACES}
 C = CANARIES
@@ -259,12 +260,14 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
     try:
         snmp.start(folder / "snmp-state")
         with running_http() as http:
-            service = write_service(folder / "service.yml", notify=[{"name": "hook", "type": "webhook",
-                                                                     "url": f"{http.url}/hook"}])  # fmt: skip
+            service = write_service(folder / "service.yml", notify=[{
+                "name": "hook", "type": "webhook", "url": f"{http.url}/hook",
+                "headers": {"Authorization": "env:PATROL_SWEEP_TOKEN"}}])  # fmt: skip
             home = folder / "home"
             cli = SweepCLI(home, extra={
                 "PATROL_VAULT_PASSWORD_FILE": str(folder / "vault.txt"), "PATROL_SERVICE": str(service),
                 "PATROL_LOG_FILE": str(home / "logs" / "patrol.log"), "PATROL_LOG_LEVEL": "debug",
+                "PATROL_SWEEP_TOKEN": C["env_token"],
             })  # fmt: skip
             shown, previews, reports = _scenario(cli, fleet, _inventory(folder, ports, vault))
             yield Sweep(cli, fleet, folder, http, shown, previews, reports, _served(cli))
