@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -48,6 +49,7 @@ __all__ = [
     "scrub_result",
     "scrub_text",
     "scrub_value",
+    "secret_from_env",
 ]
 
 MIN_SECRET_LENGTH = 4
@@ -80,6 +82,14 @@ def register_secrets(values: Iterable[str | SecretStr | None]) -> None:
         _known.update(fresh)
         ordered = sorted(_known, key=len, reverse=True)  # the longest first: no partial masks
         _known_pattern = re.compile("|".join(re.escape(v) for v in ordered))
+
+
+def secret_from_env(name: str | None) -> str:
+    """The value of environment variable ``name`` ("" when unset), remembered as a known secret
+    (notification targets name their passwords and tokens this way)."""
+    value = os.environ.get(name or "", "") if name else ""
+    register_secrets([value])
+    return value
 
 
 def known_secret_count() -> int:

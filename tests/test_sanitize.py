@@ -8,12 +8,20 @@ import logging
 import secrets
 from pathlib import Path
 
+import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from patrol.ansible_files import keep_redacted
 from patrol.inventory import load_inventory
 from patrol.models import Certificate, Facts, HostResult, Interface, Resource, Snapshot
-from patrol.sanitize import RedactingFilter, register_secrets, scrub_result, scrub_text, scrub_value
+from patrol.sanitize import (
+    RedactingFilter,
+    register_secrets,
+    scrub_result,
+    scrub_text,
+    scrub_value,
+    secret_from_env,
+)
 
 
 def canary() -> str:
@@ -26,6 +34,13 @@ def test_known_secrets_are_masked_anywhere_in_text_and_in_their_json_form() -> N
     assert scrub_text(f"login failed for {value} at 02:00") == "login failed for <redacted> at 02:00"
     assert value not in scrub_text(json.dumps({"cmd": f"-e pw={value}"}))
     assert scrub_text("abc is too short to be a secret") == "abc is too short to be a secret"
+
+
+def test_a_secret_read_from_the_environment_is_known_from_then_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = canary()
+    monkeypatch.setenv("PATROL_TEST_HOOK_TOKEN", token)
+    assert secret_from_env("PATROL_TEST_HOOK_TOKEN") == token and secret_from_env(None) == ""
+    assert scrub_text(f"HTTP 401: header Bearer {token} refused") == "HTTP 401: header Bearer <redacted> refused"
 
 
 def test_a_mapping_entry_is_judged_as_the_line_key_value() -> None:

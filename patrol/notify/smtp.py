@@ -8,7 +8,6 @@ the file name); an attachment file that is gone is a :class:`NotifyError` naming
 
 from __future__ import annotations
 
-import os
 import smtplib
 from email.message import EmailMessage
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from pydantic import Field
 
 from patrol.notify.base import Message, NotifierOptions, NotifyError
+from patrol.sanitize import secret_from_env
 
 __all__ = ["SmtpNotifier", "SmtpOptions"]
 
@@ -61,7 +61,7 @@ class SmtpNotifier:
                 if opts.starttls:
                     smtp.starttls()
                 if opts.username:
-                    smtp.login(opts.username, os.environ.get(opts.password_env or "", ""))
+                    smtp.login(opts.username, secret_from_env(opts.password_env))
                 smtp.send_message(mail)
         except (OSError, smtplib.SMTPException) as exc:
             raise NotifyError("smtp", f"{opts.host}:{opts.port}: {type(exc).__name__}: {exc}") from exc
