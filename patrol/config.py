@@ -87,6 +87,9 @@ class Settings:
     def known_hosts(self) -> Path:
         """patrol's own SSH known_hosts (OpenSSH format): keys learned on first contact, then pinned."""
         return self.home / "known_hosts"
+    #: a log file (appended, secrets scrubbed); None: warnings and errors go to stderr only
+    log_file: Path | None = None
+    log_level: str = "INFO"
 
     @property
     def runs_dir(self) -> Path:
@@ -120,6 +123,13 @@ def _optional_path(value: Any) -> Path | None:
     return None if str(value).strip().lower() in ("none", "off", "-") else _path(value)
 
 
+def _log_level(value: Any) -> str:
+    level = str(value).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError(f"expected debug, info, warning, error or critical, got {value!r}")
+    return level
+
+
 def _db_url(value: Any) -> str:
     text = str(value)
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
@@ -144,6 +154,8 @@ PARAMETERS: dict[str, Parameter[Any]] = {
     "user_known_hosts": Parameter(
         "user_known_hosts", "PATROL_USER_KNOWN_HOSTS", _optional_path, lambda s: Path("~/.ssh/known_hosts").expanduser()
     ),
+    "log_file": Parameter("log_file", "PATROL_LOG_FILE", _path, lambda s: None),
+    "log_level": Parameter("log_level", "PATROL_LOG_LEVEL", _log_level, lambda s: "INFO"),
 }
 SECTIONS = ("service",)
 

@@ -37,6 +37,7 @@ from typing import Any
 from patrol import plugins
 from patrol.errors import HostConfigError, InventoryError, PatrolError
 from patrol.models import HOST_KEY_POLICIES, HOST_KEY_POLICY_VAR, Credentials, DeviceClass, Host
+from patrol.sanitize import register_secrets
 
 __all__ = ["Inventory", "load_inventory"]
 
@@ -158,6 +159,7 @@ def _vault_secrets(loader: Any, password_file: str) -> list[tuple[str, Any]]:
         secret.load()
     except Exception as exc:
         raise InventoryError(f"vault password file {password_file!r} cannot be read: {exc}", password_file) from None
+    register_secrets([secret.bytes.decode("utf-8", "replace")])
     return [("default", secret)]
 
 
@@ -332,6 +334,7 @@ def _resolve_host(ansible_host: Any, hv: _Vars, defaults: Mapping[str, float]) -
     )
     _require_credentials(host, hv)
     _check_host_key_policy(host, hv)
+    register_secrets(_secret_values(hv))  # masked wherever they show up (logs, artifacts, errors)
     return host
 
 
@@ -341,6 +344,21 @@ def _check_host_key_policy(host: Host, hv: _Vars) -> None:
         raise HostConfigError(
             host.name, HOST_KEY_POLICY_VAR, f"{value!r} is not one of {', '.join(HOST_KEY_POLICIES)}", hv.source
         )
+
+
+def _secret_values(hv: _Vars) -> list[str]:
+    """The host's credential values (vault-decrypted): variables named like secrets, not paths."""
+    values: list[str] = []
+    for name in hv.raw:
+        if not _SECRET_VAR.search(name) or name.endswith(("_file", "_path", "_dir")):
+            continue
+        try:
+            value = hv.get(name)
+        except HostConfigError:  # reported where the variable is used, if it is
+            continue
+        if isinstance(value, str):
+            values.append(str(value))
+    return values
 
 
 def _platform_name(name: str, hv: _Vars) -> str:

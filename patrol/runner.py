@@ -3,12 +3,14 @@
 Everything that can be wrong with the input (inventory, profiles, settings) is found before
 the first connection. Collectors run concurrently, one thread per collector plugin, each with
 its own bounded concurrency; their per-host results flow through a queue to this thread,
-which redacts, stores and evaluates each host as it arrives, so an interrupted run keeps what
-it already saw and is marked ``aborted``.
+which redacts (every string of the result: :func:`patrol.sanitize.scrub_result`), stores and
+evaluates each host as it arrives, so an interrupted run keeps what it already saw and is marked
+``aborted``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import secrets
@@ -25,7 +27,8 @@ from patrol.collect.base import CollectContext, Collector
 from patrol.config import Settings
 from patrol.inventory import Inventory, load_inventory
 from patrol.models import CheckResult, Finding, Host, HostResult, HostStatus, RunStatus, RunSummary, utcnow
-from patrol.redact import installation_key, redact_result, redact_text
+from patrol.redact import installation_key
+from patrol.sanitize import scrub_result, scrub_text
 from patrol.store import Store
 
 __all__ = ["RunObserver", "RunProcessor", "RunRequest", "execute_run", "load_processors", "new_run_id", "prepare_run"]
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: how long in-flight hosts may finish after Ctrl-C / SIGTERM before the run is closed
 DRAIN_SECONDS = 30.0
+#: how long a collector may tidy up after its last host (ansible-runner's files are redacted then)
+SETTLE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,7 @@ def execute_run(
         session.drain(DRAIN_SECONDS)
     except Exception as exc:
         ctx.cancel.set()
-        status, error = RunStatus.FAILED, redact_text(f"{type(exc).__name__}: {exc}")
+        status, error = RunStatus.FAILED, scrub_text(f"{type(exc).__name__}: {exc}")
         log.exception("run %s failed", run_id)
         session.drain(5.0)
     finally:
@@ -195,6 +200,7 @@ class _Session:
         while self.pending and (self._alive() or not self.results.empty()):
             self._take(timeout=0.2)
         self._close_missing("collector returned no result for this host")
+        self._settle(SETTLE_SECONDS)
 
     def drain(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -204,6 +210,14 @@ class _Session:
         except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
             pass
         self._close_missing("run interrupted before this host finished", HostStatus.ABORTED)
+        with contextlib.suppress(KeyboardInterrupt):
+            self._settle(max(0.0, deadline - time.monotonic()))
+
+    def _settle(self, seconds: float) -> None:
+        """Wait for the collector threads to return (their clean-up runs after the last result)."""
+        deadline = time.monotonic() + seconds
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _alive(self) -> bool:
         return any(t.is_alive() for t in self.threads)
@@ -219,7 +233,7 @@ class _Session:
                         host=host.name,
                         status=HostStatus.ERROR,
                         collector=collector.name,
-                        error=redact_text(f"collector {collector.name} failed: {type(exc).__name__}: {exc}"),
+                        error=scrub_text(f"collector {collector.name} failed: {type(exc).__name__}: {exc}"),
                     )
                 )
 
@@ -232,7 +246,7 @@ class _Session:
         if host is None:  # unknown or duplicate result: the first one counts
             log.warning("ignoring unexpected result for host %s", result.host)
             return
-        self._record(host, redact_result(result, self.key))
+        self._record(host, scrub_result(result, self.key))
 
     def _record(self, host: Host, result: HostResult) -> None:
         self.store.record_host_result(self.ctx.run_id, result)

@@ -15,6 +15,7 @@ import click
 
 from patrol import __version__
 from patrol.cli.common import EXIT_FAILURE, Context, fail, handled
+from patrol.cli.logs import setup_logging
 from patrol.cli.pathtypes import CwdPath
 from patrol.config import load_settings
 
@@ -61,6 +62,7 @@ def cli(ctx: click.Context, db: str | None, home: str | None) -> None:
     """patrol: inventory-driven inspection (巡檢) of network, security, host and storage devices."""
     with handled():
         ctx.obj = Context(load_settings(db_url=db, home=home))
+        setup_logging(ctx.obj.settings)
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -32,6 +32,7 @@ from patrol.errors import (
 )
 from patrol.models import Severity
 from patrol.remediate.applying import interrupt_orphaned
+from patrol.sanitize import mask_known_secrets
 from patrol.store import Store
 
 __all__ = [
@@ -116,7 +117,7 @@ def actor(by: str | None) -> str:
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # a path is never cut in two
+    err.print(f"[bold red]error:[/] {escape(mask_known_secrets(message))}", soft_wrap=True)  # paths never cut
     sys.exit(code)
 
 

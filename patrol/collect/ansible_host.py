@@ -47,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from patrol.ansible_files import keep_redacted
 from patrol.collect.base import CollectContext, Emit
 from patrol.collect.hostkeys import KnownHosts
 from patrol.collect.hostkeys_ansible import ansible_env, hostkey_inventory, refusal_message, ssh_refusal
@@ -228,11 +229,12 @@ class _Batch:
             self.finish(host, status, error)
 
     def on_event(self, event: Mapping[str, Any]) -> bool:
-        """ansible-runner event handler; returns True so the event is kept in the artifacts."""
+        """ansible-runner event handler; returns False: no event is written to disk (module results
+        hold file contents; :func:`patrol.ansible_files.keep_redacted` keeps a redacted stdout)."""
         data = event.get("event_data") or {}
         host, kind, res = data.get("host"), event.get("event"), data.get("res") or {}
         if not isinstance(host, str):
-            return True
+            return False
         if kind == "runner_on_ok":
             self._on_ok(host, str(data.get("task_action", "")), res)
         elif kind == "runner_on_unreachable":
@@ -247,7 +249,7 @@ class _Batch:
         elif kind == "runner_on_failed" and not data.get("ignore_errors"):
             message = f"task {data.get('task', '?')!r} failed: {_result_message(res)}"
             self.finish(host, _failure_status(message, unreachable=False), message)
-        return True
+        return False
 
     def _on_ok(self, host: str, action: str, res: Mapping[str, Any]) -> None:
         if action in _FACT_ACTIONS:
@@ -283,6 +285,11 @@ def _envvars(hosts: Sequence[Host], ctx: CollectContext) -> dict[str, str]:
     }
 
 
+def _private_dir(ctx: CollectContext) -> Path:
+    """ansible-runner's private data directory of the run."""
+    return ctx.work_dir / "ansible"
+
+
 def _absolute(source: str) -> str:
     """An existing relative path made absolute (ansible-playbook runs in the private data dir)."""
     return str(Path(source).resolve()) if os.path.exists(source) else source
@@ -305,9 +312,17 @@ class AnsibleHostCollector:
     name: ClassVar[str] = "ansible"
 
     def collect(self, hosts: Sequence[Host], ctx: CollectContext, emit: Emit) -> None:
-        """Run the playbook once over ``hosts``; emit exactly one result per host."""
+        """Run the playbook once over ``hosts``; emit exactly one result per host.
+
+        The ansible-runner files of the run are reduced to a redacted stdout afterwards."""
         if not hosts:
             return
+        try:
+            self._collect(hosts, ctx, emit)
+        finally:
+            keep_redacted(_private_dir(ctx))
+
+    def _collect(self, hosts: Sequence[Host], ctx: CollectContext, emit: Emit) -> None:
         batch = _Batch(hosts, emit, KnownHosts(ctx.known_hosts, ctx.user_known_hosts))
         if ctx.cancel.is_set():
             batch.finish_rest(HostStatus.ABORTED, "run cancelled before the host was collected")
@@ -332,8 +347,8 @@ class AnsibleHostCollector:
     def _run(self, hosts: Sequence[Host], ctx: CollectContext, batch: _Batch) -> Any:
         import ansible_runner  # heavy import, only when Linux hosts are collected
 
-        private_dir = ctx.work_dir / "ansible"
-        private_dir.mkdir(parents=True, exist_ok=True)
+        private_dir = _private_dir(ctx)
+        private_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         vault = ctx.vault_password_file
         cmdline = f"--vault-password-file {shlex.quote(_absolute(vault))}" if vault else None
         # host key checking per host (patrol_host_key_checking): one more inventory source, last

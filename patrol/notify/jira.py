@@ -13,13 +13,13 @@ never uploaded.
 from __future__ import annotations
 
 import base64
-import os
 from typing import Any
 
 from pydantic import Field
 
 from patrol.notify.base import Message, NotifierOptions, NotifyError, attachment_note
 from patrol.notify.http import request_json
+from patrol.sanitize import secret_from_env
 
 __all__ = ["JiraNotifier", "JiraOptions"]
 
@@ -49,7 +49,7 @@ class JiraNotifier:
         return cls(JiraOptions.model_validate(options))
 
     def _headers(self) -> dict[str, str]:
-        token = os.environ.get(self.options.token_env or "", "")
+        token = secret_from_env(self.options.token_env)
         if not token:
             return {}
         if self.options.user:

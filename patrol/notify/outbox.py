@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from patrol.models import Severity, utcnow
 from patrol.notify.base import Attachment, Message, Notifier, NotifyError, build_notifier
-from patrol.redact import redact_text
+from patrol.sanitize import scrub_text, scrub_value
 from patrol.store import Store
 from patrol.store.schema_notify import outbox_attachments
 from patrol.store.schema_tickets import outbox, ticket_links
@@ -41,14 +41,8 @@ STALE_CLAIM = timedelta(minutes=10)
 
 
 def redact_payload(value: Any) -> Any:
-    """``value`` with every string redacted (dicts and lists walked)."""
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        return {k: redact_payload(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_payload(v) for v in value]
-    return value
+    """``value`` with every string redacted (dicts and lists walked; see :func:`patrol.sanitize.scrub_value`)."""
+    return scrub_value(value)
 
 
 def _rows(targets: Sequence[Any], message: Message, priority: Severity, now: datetime) -> list[dict[str, Any]]:
@@ -58,8 +52,8 @@ def _rows(targets: Sequence[Any], message: Message, priority: Severity, now: dat
             "target": target.name,
             "event": message.event,
             "ticket_id": message.ticket_id,
-            "subject": redact_text(message.subject),
-            "body": redact_text(message.body),
+            "subject": scrub_text(message.subject),
+            "body": scrub_text(message.body),
             "payload": redact_payload(message.payload),
             "state": "pending",
             "attempts": 0,
@@ -159,7 +153,7 @@ def _attempt(notifier: Notifier, message: Message, tries: int) -> tuple[str | No
         try:
             return notifier.send(message), None, attempt
         except NotifyError as exc:
-            error = redact_text(str(exc))
+            error = scrub_text(str(exc))
             if attempt < tries:
                 time.sleep(RETRY_PAUSE * attempt)
     return None, error, tries

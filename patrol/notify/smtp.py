@@ -15,7 +15,6 @@ before anything (credentials, mail) is sent, with a :class:`NotifyError` saying 
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -24,6 +23,7 @@ from typing import Any
 from pydantic import Field
 
 from patrol.notify.base import Message, NotifierOptions, NotifyError
+from patrol.sanitize import secret_from_env
 
 __all__ = ["SmtpNotifier", "SmtpOptions"]
 
@@ -79,7 +79,7 @@ class SmtpNotifier:
                 if tls is not None:
                     smtp.starttls(context=tls)
                 if opts.username:
-                    smtp.login(opts.username, os.environ.get(opts.password_env or "", ""))
+                    smtp.login(opts.username, secret_from_env(opts.password_env))
                 smtp.send_message(mail)
         except ssl.SSLCertVerificationError as exc:
             hint = f"ca_file {opts.ca_file}" if opts.ca_file else "set ca_file to the CA that signs it"

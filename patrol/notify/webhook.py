@@ -11,13 +11,13 @@ A message with attachments adds ``"attachments": [{"filename": "r.html", "conten
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from pydantic import Field
 
 from patrol.notify.base import Message, NotifierOptions
 from patrol.notify.http import request_json
+from patrol.sanitize import secret_from_env
 
 __all__ = ["WebhookNotifier", "WebhookOptions", "header_values"]
 
@@ -30,7 +30,7 @@ class WebhookOptions(NotifierOptions):
 
 def header_values(headers: dict[str, str]) -> dict[str, str]:
     """Header values, ``env:NAME`` replaced by that environment variable (secrets stay out of files)."""
-    return {k: os.environ.get(v[4:], "") if v.startswith("env:") else v for k, v in headers.items()}
+    return {k: secret_from_env(v[4:]) if v.startswith("env:") else v for k, v in headers.items()}
 
 
 class WebhookNotifier:

@@ -8,6 +8,9 @@ Typical use (the engine)::
     save_host(store, change.id, ChangeHost(host="core-sw1", status="applied", backup=[...]))
     update_change(store, change.id, status=ChangeStatus.APPLIED, applied_at=utcnow())
     list_changes(store, host="core-sw1")                        # newest first
+
+Every text written here passes :func:`patrol.sanitize.scrub_value` (previews, errors,
+verification, host results); a restorable backup holds no secret by construction.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.engine import Connection, Row
 from patrol.errors import NotFoundError
 from patrol.models import utcnow
 from patrol.remediate.model import Approval, Change, ChangeHost, ChangeStatus, Plan
+from patrol.sanitize import scrub_value
 from patrol.store import Store
 from patrol.store.schema_changes import change_approvals, change_hosts, changes
 
@@ -78,7 +82,7 @@ def create_change(
                 updated_at=now,
                 requested_by=requested_by,
                 preview_at=now,
-                preview=preview,
+                preview=scrub_value(preview),
                 verification={},
                 options=options,
                 **_plan_columns(plan),
@@ -91,6 +95,7 @@ def update_change(store: Store, change_id: str, **values: Any) -> None:
     """Set columns of a change (``status`` may be a :class:`ChangeStatus`)."""
     if isinstance(values.get("status"), ChangeStatus):
         values["status"] = values["status"].value
+    values = scrub_value(values)  # error and verification texts come from exceptions and device output
     with store.write() as conn:
         conn.execute(update(changes).where(changes.c.id == change_id).values(updated_at=utcnow(), **values))
 
@@ -102,7 +107,7 @@ def add_approval(store: Store, change_id: str, approver: str, at: datetime | Non
 
 def save_host(store: Store, change_id: str, result: ChangeHost) -> None:
     """Insert or replace one host's result."""
-    row = result.model_dump(mode="json")
+    row = scrub_value(result.model_dump(mode="json"))
     with store.write() as conn:
         conn.execute(
             delete(change_hosts).where(change_hosts.c.change_id == change_id, change_hosts.c.host == row["host"])

@@ -12,8 +12,15 @@ restore), and returns what each host did::
 
 Backups come from the check-mode results: the ``backup`` a patrol module returns (network
 config lines in scope) and the ``before`` content of file diffs (lineinfile, copy, template,
-blockinfile, replace). Diffs and backups pass :func:`patrol.redact.redact_text`; a backup that
-needed redaction is kept redacted and marked ``restorable: False`` (a secret is never stored).
+blockinfile, replace). Diffs, messages and backups pass :func:`patrol.sanitize.scrub_text` (the
+secret grammar and the inventory's own credential values); a backup that needed redaction is
+kept redacted: a secret is never stored, not even for a restore. A file that holds a secret is
+still restorable when the change's own lines hold none (kind ``file_edits``: the inverse line
+edits, :mod:`patrol.remediate.edits`); otherwise, and for config blocks holding a secret, the
+backup is marked ``restorable: False`` (restore by hand, ``patrol rollback`` says so).
+ansible-runner's own files are reduced to a redacted stdout after each run
+(:func:`patrol.ansible_files.keep_redacted`): its ``command`` file, events and env files hold
+the extra vars (restore content), diffs and module results in clear text.
 The plan's variables and ``patrol_restore`` reach the playbook as data Ansible never templates
 (:mod:`patrol.remediate.datavars`): a device's text cannot run anything on this server.
 """
@@ -30,11 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from patrol.ansible_files import keep_redacted
 from patrol.collect.hostkeys_ansible import ansible_env, hostkey_inventory, ssh_refusal
 from patrol.paths import LIBRARY_DIR
-from patrol.redact import redact_text
 from patrol.remediate.datavars import write_vars_file
+from patrol.remediate.edits import restorable_as_edits
 from patrol.remediate.model import Plan
+from patrol.sanitize import scrub_text
 
 __all__ = ["HostRun", "PlaybookRun", "render_diff", "run_playbook"]
 
@@ -96,14 +105,14 @@ def _text_diff(entry: Mapping[str, Any]) -> str:
 def render_diff(diff: Any) -> str:
     """Ansible's ``diff`` result (a dict or a list of them) as unified diff text, secrets masked."""
     entries = diff if isinstance(diff, list) else [diff] if isinstance(diff, dict) else []
-    return redact_text("".join(_text_diff(e) for e in entries if isinstance(e, Mapping)))
+    return scrub_text("".join(_text_diff(e) for e in entries if isinstance(e, Mapping)))
 
 
 def _protected(item: dict[str, Any], key: str) -> dict[str, Any]:
     value = item.get(key)
     text = "\n".join(value) if isinstance(value, list) else str(value or "")
-    if redact_text(text) != text:
-        redacted = [redact_text(v) for v in value] if isinstance(value, list) else redact_text(text)
+    if scrub_text(text) != text:
+        redacted = [scrub_text(v) for v in value] if isinstance(value, list) else scrub_text(text)
         return {**item, key: redacted, "restorable": False, "note": "held a secret: stored redacted, restore by hand"}
     return {**item, "restorable": True}
 
@@ -117,11 +126,11 @@ def _backups(action: str, res: Mapping[str, Any]) -> list[dict[str, Any]]:
     args = (res.get("invocation") or {}).get("module_args") or {}
     path = res.get("dest") or res.get("path") or args.get("path") or args.get("dest")
     entries: list[Any] = res["diff"] if isinstance(res.get("diff"), list) else [res.get("diff") or {}]
-    befores = [e.get("before") for e in entries if isinstance(e, dict)]
-    before = next((b for b in befores if isinstance(b, str)), None)
-    if not path or before is None:
+    entry = next((e for e in entries if isinstance(e, dict) and isinstance(e.get("before"), str)), None)
+    if not path or entry is None:
         return []
-    return [_protected({"kind": "file", "path": str(path), "content": before}, "content")]
+    item = _protected({"kind": "file", "path": str(path), "content": entry["before"]}, "content")
+    return [item if item["restorable"] else restorable_as_edits(item, entry["before"], entry.get("after"))]
 
 
 class _Collector:
@@ -134,7 +143,7 @@ class _Collector:
         kind, data = event.get("event"), event.get("event_data") or {}
         host = data.get("host")
         if kind not in _RESULT_EVENTS or not isinstance(host, str):
-            return True
+            return False  # False: ansible-runner writes no event file (results hold before-contents)
         run = self.hosts.setdefault(host, HostRun(host))
         res = data.get("res") or {}
         action, task = str(data.get("task_action", "")), str(data.get("task", ""))
@@ -154,11 +163,11 @@ class _Collector:
             run.unreachable = True
             refused = ssh_refusal(str(res.get("msg", "")))  # ssh stopped at the host key: nothing sent
             prefix = f"{refused.value} (nothing was sent; see `patrol hostkey`)" if refused else "unreachable"
-            run.messages.append(redact_text(f"{prefix}: {res.get('msg', '')}".strip()))
+            run.messages.append(scrub_text(f"{prefix}: {res.get('msg', '')}".strip()))
         elif failed:
             run.failed = True
-            run.messages.append(redact_text(f"task {task!r} failed: {res.get('msg') or res.get('stderr') or ''}"))
-        return True
+            run.messages.append(scrub_text(f"task {task!r} failed: {res.get('msg') or res.get('stderr') or ''}"))
+        return False
 
 
 def _envvars(known_hosts: Path | None, user_known_hosts: Path | None) -> dict[str, str]:
@@ -181,7 +190,7 @@ def _runner_error(runner: Any) -> str:
     except (AttributeError, OSError, ValueError):
         text = ""
     lines = [line.strip() for line in text.splitlines() if "ERROR" in line or "error" in line.lower()]
-    detail = redact_text("; ".join(lines[-3:])[:800])
+    detail = scrub_text("; ".join(lines[-3:])[:800])
     return f"ansible-playbook ended {runner.status} (rc {runner.rc})" + (f": {detail}" if detail else "")
 
 
@@ -199,11 +208,29 @@ def run_playbook(
 
     SSH host keys are checked against ``known_hosts`` (patrol's, learned keys appended; None:
     not kept) and ``user_known_hosts`` (read only), per host by ``patrol_host_key_checking``.
+    Afterwards the run's ansible-runner folder keeps only a redacted stdout (see the module docstring).
     """
+    private = work_dir / uuid.uuid4().hex[:8]
+    private.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        return _run_playbook(plan, private, hosts, check=check, extravars=extravars,
+                             known_hosts=known_hosts, user_known_hosts=user_known_hosts)  # fmt: skip
+    finally:
+        keep_redacted(private)
+
+
+def _run_playbook(
+    plan: Plan,
+    private: Path,
+    hosts: Sequence[str],
+    *,
+    check: bool,
+    extravars: Mapping[str, Any] | None,
+    known_hosts: Path | None,
+    user_known_hosts: Path | None,
+) -> PlaybookRun:
     import ansible_runner  # heavy: only when a playbook runs
 
-    private = work_dir / uuid.uuid4().hex[:8]
-    private.mkdir(parents=True, exist_ok=True)
     options = ["--diff"] + (["--check"] if check else [])
     if plan.vault_password_file:
         options += ["--vault-password-file", shlex.quote(plan.vault_password_file)]

@@ -15,7 +15,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from patrol.models import Severity, utcnow
-from patrol.redact import redact_text
+from patrol.sanitize import scrub_text
 from patrol.store import Store
 from patrol.store.schema_tickets import tickets
 from patrol.tickets.contract import ServiceContract
@@ -44,7 +44,7 @@ class DeskRequest:
 def _require(value: str, option: str) -> str:
     if not value or not value.strip():
         raise TicketError(f"{option} is empty; give a value")
-    return redact_text(value.strip())
+    return scrub_text(value.strip())
 
 
 def open_ticket(store: Store, contract: ServiceContract, request: DeskRequest, actor: str,
@@ -107,7 +107,7 @@ def move(store: Store, contract: ServiceContract, ref: str, action: str, note: s
          now: datetime | None = None) -> Ticket:  # fmt: skip
     """Apply a workflow action (analyse, confirm, escalate, reply, resolve, close)."""
     now = now or utcnow()
-    note = redact_text(note.strip())
+    note = scrub_text(note.strip())
     with store.write() as conn:
         ticket = get_ticket(conn, ref)
         state = target_state(ticket.id, ticket.klass, ticket.state, action)
@@ -151,7 +151,7 @@ def write_record(store: Store, ref: str, fields: dict[str, str | None], actor: s
                  now: datetime | None = None) -> Ticket:  # fmt: skip
     """Fill fields of the written fault record (keys of :data:`RECORD_FIELDS`); None = unchanged."""
     now = now or utcnow()
-    given = {k: redact_text(v.strip()) for k, v in fields.items() if v is not None}
+    given = {k: scrub_text(v.strip()) for k, v in fields.items() if v is not None}
     unknown = sorted(set(given) - set(RECORD_FIELDS))
     if unknown or not given:
         raise TicketError(f"give at least one record field; known: {', '.join(RECORD_FIELDS)}" +

@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import Label
 
 from patrol.errors import NotFoundError
 from patrol.models import Severity
+from patrol.sanitize import scrub_text
 from patrol.store import Store
 from patrol.store.schema import findings
 from patrol.store.schema_tickets import ticket_events, ticket_sightings, tickets, waivers
@@ -85,7 +86,7 @@ def event_row(
 ) -> dict[str, Any]:
     """One audit-trail row (insert it with ``conn.execute(insert(ticket_events), rows)``)."""
     return {"ticket_id": ticket_id, "at": at, "actor": actor, "action": action, "from_state": from_state,
-            "to_state": to_state, "note": note, "run_id": run_id}  # fmt: skip
+            "to_state": to_state, "note": scrub_text(note), "run_id": run_id}  # fmt: skip
 
 
 def add_event(conn: Connection, ticket_id: int, at: datetime, action: str, **kw: Any) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Row
 
 from patrol.models import Outcome, utcnow
 from patrol.notify.outbox import redact_payload
-from patrol.redact import redact_text
+from patrol.sanitize import scrub_text
 from patrol.store import Store
 from patrol.store import schema as t
 from patrol.store.schema_tickets import ticket_events, ticket_sightings, tickets
@@ -144,12 +144,12 @@ class _Sync:
 
     def _new_row(self, finding: Row[Any]) -> dict[str, Any]:
         run_id, now = self.facts.run_id, self.now
-        title = redact_text(finding.title_en)
+        title = scrub_text(finding.title_en)
         return {
             "klass": TicketClass.DEFECT.value, "source": Source.INSPECTION.value,
             "state": TicketState.SUBMITTED.value, "priority": finding.severity,
-            "title": title, "description": redact_text(f"{finding.host}: {title} ({finding.title_zh})"),
-            "message": redact_text(finding.message), "host": finding.host, "check_id": finding.check_id,
+            "title": title, "description": scrub_text(f"{finding.host}: {title} ({finding.title_zh})"),
+            "message": scrub_text(finding.message), "host": finding.host, "check_id": finding.check_id,
             "object": finding.object, "fingerprint": finding.fingerprint, "domain": finding.domain,
             "groups": self.facts.groups.get(finding.host, []), "reporter": f"{SYSTEM} run {run_id}",
             "location": finding.host, "evidence": redact_payload(finding.evidence or {}),
@@ -196,11 +196,11 @@ class _Sync:
             waiver_id = self._waiver(finding.host, finding.check_id)
             if waiver_id is not None and row.waiver_id != waiver_id:
                 self._waived_event(row.id, waiver_id)
-            title = redact_text(finding.title_en)  # a ticket opened before a profile's rewording takes the new one
+            title = scrub_text(finding.title_en)  # a ticket opened before a profile's rewording takes the new one
             values = {
                 "_id": row.id, "occurrences": row.occurrences + 1, "last_seen": self.now,
-                "last_run_id": self.facts.run_id, "message": redact_text(finding.message), "title": title,
-                "description": redact_text(f"{finding.host}: {title} ({finding.title_zh})"),
+                "last_run_id": self.facts.run_id, "message": scrub_text(finding.message), "title": title,
+                "description": scrub_text(f"{finding.host}: {title} ({finding.title_zh})"),
                 "evidence": redact_payload(finding.evidence or {}), "priority": finding.severity,
                 "waiver_id": waiver_id, "updated_at": self.now,
             }  # fmt: skip
