@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from patrol.cli.common import EXIT_FAILURE, Context, fail, handled, out
+from patrol.cli.pathtypes import CwdPath, InventorySource
 from patrol.collect.hostkeys import KnownHosts, fetch_host_key, fingerprint, known_name, parse_target
 from patrol.inventory import load_inventory
 
@@ -55,9 +56,9 @@ def _resolve(known: KnownHosts, host: str, inventory: tuple[str, ...], vault: st
     return _Target(host, *target)
 
 
-_INVENTORY = click.option("-i", "--inventory", multiple=True, metavar="PATH",
+_INVENTORY = click.option("-i", "--inventory", multiple=True, metavar="PATH", type=InventorySource(),
                           help="Look HOST up in this Ansible inventory (repeatable).")  # fmt: skip
-_VAULT = click.option("--vault-password-file", type=click.Path(exists=True, dir_okay=False),
+_VAULT = click.option("--vault-password-file", type=CwdPath(exists=True, dir_okay=False),
                       help="Vault password file of the inventory.")  # fmt: skip
 
 

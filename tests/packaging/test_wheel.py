@@ -148,7 +148,8 @@ def test_the_lab_demo_from_an_unrelated_folder(installed: Installed) -> None:
     assert made.returncode == 0, made.stderr
     demo = elsewhere / "demo"
     network = demo / "inspect" / "network.yml"  # the user's own profiles replace the shipped ones
-    network.write_text(network.read_text().replace("{en: Telnet management is disabled,", "{en: No telnet (ours),"))
+    network.write_text(network.read_text().replace(
+        '{en: "Telnet management is enabled; it must be disabled",', '{en: "No telnet (ours)",'))
     up = installed.patrol("lab", "up", cwd=elsewhere)
     try:
         assert up.returncode == 0, up.stdout + up.stderr
