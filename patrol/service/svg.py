@@ -60,8 +60,9 @@ def bar_chart(title: str, xlabel: str, ylabel: str, bars: list[Bar], chart_id: s
     every = max(1, -(-len(bars) // 12))  # at most a dozen x labels
     for i, bar in enumerate(bars):
         h = plot_h * bar.value / top
-        x = LEFT + slot * i + slot * 0.15
-        rect = (f'<rect class="bar" x="{x:.1f}" y="{y0 - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}">'
+        w = min(slot * 0.7, 36.0)
+        x = LEFT + slot * (i + 0.5) - w / 2
+        rect = (f'<rect class="bar" x="{x:.1f}" y="{y0 - h:.1f}" width="{w:.1f}" height="{h:.1f}">'
                 f"<title>{e(bar.tip)}</title></rect>")  # fmt: skip
         parts.append(f'<a href="{e(bar.href)}">{rect}</a>' if bar.href else rect)
         if i % every == 0:
