@@ -54,6 +54,7 @@ from patrol.service.views import (
     run_progress,
     trend_chart,
 )
+from patrol.store.rows import PENDING
 
 __all__ = ["REFRESH_RUNNING", "REFRESH_SECONDS", "router"]
 
@@ -195,7 +196,8 @@ def _host(request: Request, who: TokenInfo) -> HTMLResponse:
     from patrol.tickets import TicketFilter, list_tickets
 
     store, host = _state(request).store, request.path_params["host"]
-    seen = next(((r, h) for r in store.list_runs(50) for h in store.host_results(r.run_id) if h.host == host), None)
+    seen = next(((r, h) for r in store.list_runs(50) for h in store.host_results(r.run_id)
+                 if h.host == host and h.status != PENDING), None)  # fmt: skip
     if seen is None:
         return _page(request, "host.html", who, host=host, run=None, row=None, snapshot=None, findings=[],
                      tickets=[], baselines=[], drift=None, capacity=None)  # fmt: skip
