@@ -208,8 +208,8 @@ def diff(
     noise: tuple[Path, ...], rules: Path | None,
 ) -> None:  # fmt: skip
     """Config and state of HOST between two points in time (runs, dates, its baseline)."""
-    from patrol.drift.render import render_diff
     from patrol.drift.timetravel import diff_points, resolve_point
+    from patrol.report.diff import render_diff
 
     with handled():
         data = _data(noise, rules)

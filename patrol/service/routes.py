@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from patrol import plugins
 from patrol.errors import ConfigError, NotFoundError
-from patrol.service.api import Limit, Operator, ScheduleBody, State, TransitionBody, Viewer
+from patrol.service.deps import Limit, Operator, ScheduleBody, State, TransitionBody, Viewer
 from patrol.store import Store
 from patrol.tickets import ServiceContract
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from patrol.drift.engine import DriftData
-from patrol.drift.render import render_diff
 from patrol.drift.timetravel import diff_points, resolve_point
+from patrol.report.diff import render_diff
 from patrol.store import Store
 from tests.conftest import PatrolCLI, Result
 from tests.drift.conftest import CORE_CONFIG, DriftLab, running_config

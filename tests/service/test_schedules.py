@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from patrol.service.claims import claim_due
 from patrol.service.errors import LeaseHeld, ScheduleError
 from patrol.service.export import to_crontab
 from patrol.service.lease import acquire, release
-from patrol.service.scheduler import claim_due
 from patrol.service.schedules import (
     ReportDelivery,
     Schedule,
