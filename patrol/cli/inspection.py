@@ -24,6 +24,7 @@ from patrol.cli.common import (
     Context,
     err,
     fail,
+    first_line,
     handled,
     out,
     print_table,
@@ -161,7 +162,7 @@ def _print_summary(summary: RunSummary, by_domain_severity: dict[str, dict[str, 
         gaps.add_column("host")
         gaps.add_column("why")
         for host, why in summary.gaps.items():
-            gaps.add_row(host, why)
+            gaps.add_row(host, escape(first_line(why)))
         print_table(gaps, keys={"host"})
     table = Table(title="findings by domain and priority", title_justify="left")
     table.add_column("domain")

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import print_table
+from patrol.cli.common import first_line, print_table
 from patrol.errors import NotFoundError
 from patrol.store import Store
 
@@ -49,7 +49,7 @@ def run_hosts(out: Console, store: Store, run_id: str, as_json: bool) -> None:
             f"[{style}]{r.status}[/]",
             str(counts.get(r.host, 0)),
             seconds,
-            escape(r.error or ""),
+            escape(first_line(r.error)),
         )
     print_table(table, keys={"host"})
 

@@ -13,7 +13,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import Context, actor, out, print_table
+from patrol.cli.common import Context, actor, first_line, out, print_table
 from patrol.cli.dates import Edge, describe, when
 from patrol.cli.known import Known, close_matches, inventory_hosts, known_checks, known_hosts
 from patrol.cli.pathtypes import CwdPath, InventorySource
@@ -214,7 +214,7 @@ def notifications(obj: Context, state: str | None, service: str | None, as_json:
     for column in ("id", "created (UTC)", "target", "event", "ticket", "state", "attempts", "error"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        error = escape(_first_line(r["last_error"] or ""))
+        error = escape(first_line(r["last_error"] or ""))
         table.add_row(str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["target"], r["event"],
                       str(r["ticket_id"] or ""), r["state"], str(r["attempts"]), error)  # fmt: skip
     print_table(table, keys={"id", "ticket"})
@@ -224,11 +224,6 @@ def notifications(obj: Context, state: str | None, service: str | None, as_json:
     elif not rows:
         out.print(f"none queued yet; targets: {escape(', '.join(targets))}")
 
-
-def _first_line(text: str) -> str:
-    """A multi-line error (an SSH or SMTP transcript) in a table cell: its first line, and how many more."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[0] + (f" (+{len(lines) - 1} more lines)" if len(lines) > 1 else "") if lines else ""
 
 
 COMMANDS: list[click.Command] = [waive, waiver, waivers_cmd, sla, notifications]
