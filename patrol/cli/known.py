@@ -38,7 +38,7 @@ class Known:
     source: str = "no run has seen it"
 
     def unknown_host(self, host: str, option: str = "host") -> NotFoundError:
-        where = f"{len(self.hosts)} known" if self.hosts else "none known yet"
+        where = f"{len(self.hosts)} hosts known" if self.hosts else "no host known yet"
         hint = f"{self.source}{close_matches(host, self.hosts)} ({where})"
         return NotFoundError(option, host, hint)
 
