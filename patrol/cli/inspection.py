@@ -190,8 +190,9 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps([s.model_dump(mode="json") for s in summaries]))
         return
+    waived = any(s.waived_by_severity for s in summaries)  # the column only when a waiver applies
     table = Table()
-    for column in ("run", "started (UTC)", "status", "inspected", "coverage", *SEVERITIES, "waived"):
+    for column in ("run", "started (UTC)", "status", "inspected", "coverage", *SEVERITIES, *["waived"][:waived]):
         table.add_column(column)
     for s in summaries:
         table.add_row(
@@ -201,7 +202,7 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
             f"{s.hosts_inspected}/{s.hosts_total}",
             f"{s.coverage_percent}%",
             *[str(s.findings_by_severity.get(sev, 0)) for sev in SEVERITIES],
-            str(sum(s.waived_by_severity.values())),
+            *[str(sum(s.waived_by_severity.values()))][:waived],
         )
     print_table(table, keys={"run"})
 
