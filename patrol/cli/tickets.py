@@ -136,7 +136,7 @@ def _ticket_json(ticket: Ticket, contract: ServiceContract, now: datetime) -> di
 @click.option("-p", "--priority", multiple=True, type=click.Choice(SEVERITIES), help="Only these priorities.")
 @click.option("--class", "klass", type=click.Choice([c.value for c in TicketClass]), help="Only this class.")
 @click.option("--host", help="Only this host.")
-@click.option("--at", "at", help="Evaluate SLA clocks at this time (ISO, UTC) [default: now].")
+@click.option("--at", "at", help="Show SLA clocks as at this time (a date, a time, +4h; read only) [default: now].")
 @_service_option
 @_lang_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -178,7 +178,7 @@ def ticket() -> None:
 @ticket.command("show")
 @click.argument("ticket_id", metavar="ID")
 @_service_option
-@click.option("--at", "at", help="Evaluate SLA clocks at this time [default: now].")
+@click.option("--at", "at", help="Show SLA clocks as at this time (a date, a time, +4h; read only) [default: now].")
 @_lang_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
