@@ -78,6 +78,8 @@ def test_waiver_is_validated_shown_counted_apart_and_removable(lab: Lab) -> None
     severity = finding["severity"]
     assert after["waived_by_severity"] == {severity: 1}
     assert after["findings_by_severity"].get(severity, 0) == before["findings_by_severity"][severity] - 1
+    shown = cli("show", "latest", "core-sw1")
+    assert "(+1 waived)" in shown.stdout and f"#1 until {until}" in shown.stdout, shown.output
     runs_table = cli("runs").stdout
     assert "waived" in runs_table.splitlines()[1]
     report = cli("report", "latest", "--format", "md", "-o", str(cli.home / "r.md"))
