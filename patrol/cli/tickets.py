@@ -123,8 +123,7 @@ def _clock_text(state: ClockState, now: datetime) -> str:
 
 
 def _ticket_json(ticket: Ticket, contract: ServiceContract, now: datetime) -> dict[str, Any]:
-    data = ticket.model_dump(mode="json")
-    data = {("class" if k == "klass" else k): v for k, v in data.items()}
+    data = ticket.to_json()
     data["waived"] = ticket.waiver_id is not None and ticket.active
     data["clocks"] = [{"clock": c.clock, "status": c.status, "deadline": c.deadline.isoformat() if c.deadline else None,
                        "target_release": c.target_release} for c in clocks(ticket, contract, now)]  # fmt: skip
