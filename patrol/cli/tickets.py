@@ -152,7 +152,8 @@ def tickets_cmd(obj: Context, state: str, priority: tuple[str, ...], klass: str 
     if as_json:
         out.print_json(json.dumps([_ticket_json(t, contract, now) for t in found]))
         return
-    table = Table(title=f"tickets ({state}): {len(found)}", title_justify="left")
+    as_at = f", SLA clocks as at {when('--at', at).text}" if at else ""
+    table = Table(title=f"tickets ({state}{as_at}): {len(found)}", title_justify="left")
     for column in ("id", "priority", "state", "class", "host", "location", "title", "seen", "SLA", "assignee"):
         table.add_column(column, overflow="fold")
     for t in found:
