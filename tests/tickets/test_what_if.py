@@ -88,3 +88,15 @@ def test_desk_listing_and_refusals_say_what_they_mean(patrol_cli: PatrolCLI) -> 
     assert {t["class"] for t in listed} == {"consultation", "defect"} and all("klass" not in t for t in listed)
     typo = cli("ticket", "mvoe", "1", "close")
     assert typo.code == 2 and "Did you mean 'move'?" in typo.stderr
+
+
+def test_monthly_report_says_none_where_a_section_is_empty(patrol_cli: PatrolCLI) -> None:
+    cli = patrol_cli
+    with Store.open(f"sqlite:///{cli.home / 'patrol.db'}") as store:
+        sync_run(store, make_run(store, "r1", failing=[("sw1", "net.ntp.servers", "")]), load_contract(SERVICE))
+    month = datetime.now(UTC).strftime("%Y-%m")
+    for fmt, none in (("md", "## Improvement proposals\n\nNone.\n"), ("html", '<p class="none">None.</p>')):
+        path = cli.home / f"month.{fmt}"
+        written = cli("report", "--period", month, "--format", fmt, "-o", str(path), "--lang", "en")
+        assert written.code == 0, written.output
+        assert none in path.read_text(encoding="utf-8"), fmt
