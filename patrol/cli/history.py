@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ import click
 from rich.table import Table
 
 from patrol.cli.common import Context, fail, handled, out, print_table
+from patrol.cli.dates import Edge, when
 from patrol.cli.pathtypes import CwdPath
 from patrol.models import utcnow
 
@@ -33,17 +34,11 @@ _UNITS = {"d": 1, "w": 7}
 
 
 def parse_since(value: str, now: datetime) -> datetime | None:
-    """``90d`` / ``12w`` before ``now``, ``all`` (None) or a UTC date ``2026-08-01``."""
-    if value == "all":
+    """``90d`` / ``12w`` before ``now``, ``all`` (None) or a date (its start) of any form :mod:`patrol.cli.dates`
+    reads (``2026-08-01``, ``01.08.2026``, ``yesterday``)."""
+    if value.strip().lower() == "all":
         return None
-    match = re.fullmatch(r"(\d+)([dw])", value)
-    if match:
-        return now - timedelta(days=int(match[1]) * _UNITS[match[2]])
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
-    except ValueError:
-        fail(f"--since {value!r}: expected a period like 90d or 12w, a date like 2026-08-01, or 'all'")
-        raise  # unreachable: fail exits
+    return when("--since", value, edge=Edge.START, bare_sign=-1, now=now).at
 
 
 def _store(obj: Context) -> Store:
@@ -81,16 +76,37 @@ _TITLES = {
 
 
 #: columns of the trends tables that name a thing (never cut)
-KEY_COLUMNS = {"host", "check", "check_id", "platform"}
+KEY_COLUMNS = {"host", "check", "platform"}
+
+#: the frames' column names as the tables head them (the JSON keeps the frames' names)
+HEADERS = {"check_id": "check", "mttr_hours": "MTTR (h)", "attainment_percent": "attainment %",
+           "os_version": "OS version", "run_id": "run", "ticket_id": "ticket", "percent": "%",
+           "resolved_at": "resolved at", "clock_start": "clock start", "created_at": "created at"}  # fmt: skip
+
+
+def _header(column: object) -> str:
+    name = str(column)
+    return HEADERS.get(name, name.replace("_", " "))
+
+
+def _cell(value: object) -> str:
+    """A table cell in words: ``{'4.27.3F': 1}`` -> ``4.27.3F: 1``, a list -> ``a, b``, nothing -> ``—``."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
 
 
 def _table(name: str, frame: pd.DataFrame, limit: int = 15) -> Table:
     table = Table(title=_TITLES.get(name, name), title_justify="left")
     for column in frame.columns:
-        table.add_column(str(column), overflow="fold")
+        table.add_column(_header(column), overflow="fold")
     rows = frame.tail(limit) if name == "compliance" else frame.head(limit)
     for row in rows.itertuples(index=False):
-        table.add_row(*["—" if v is None or v != v else str(v) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     return table
 
 

@@ -35,13 +35,14 @@ PERIOD_LABELS = {
            "open_now": "Findings at the end of the period", "tickets": "Tickets", "opened": "opened",
            "resolved": "resolved", "sla": "SLA attainment by priority (resolve clock)", "mttr": "MTTR (h)",
            "attainment": "Attainment %", "met": "met", "missed": "missed", "repeat": "Most recurring checks",
-           "proposals": "Improvement proposals", "timeline": "Timeline", "charts": "Charts", "percent": "%"},
+           "proposals": "Improvement proposals", "timeline": "Timeline", "charts": "Charts", "percent": "%",
+           "none": "None."},
     "zh": {"title": "月度服務報告", "no_data": "無數據：本期間沒有巡檢記錄。", "runs": "巡檢次數",
            "coverage": "平均巡檢覆蓋率", "compliance": "各類設備合規率", "open_now": "期末未解決問題",
            "tickets": "工單", "opened": "新開", "resolved": "已解決", "sla": "各優先級 SLA 達成率（解決時限）",
            "mttr": "平均修復時間 (小時)", "attainment": "達成率 %", "met": "達標", "missed": "未達標",
            "repeat": "最常復發的檢查項", "proposals": "改進建議", "timeline": "建議時程",
-           "charts": "圖表", "percent": "%"},
+           "charts": "圖表", "percent": "%", "none": "無。"},
 }  # fmt: skip
 
 
@@ -78,7 +79,7 @@ def _markdown(r: PeriodReport, chart_links: dict[str, str] | None) -> str:
     lines = [f"# {title}", "", *[f"- {f}" for f in facts], ""]
     if r.runs:
         for name, header, rows in _sections(r):
-            lines += [f"## {name}", "", *md_table(header, rows)]
+            lines += [f"## {name}", "", *(md_table(header, rows) if rows else [PERIOD_LABELS[r.lang]["none"], ""])]
         if r.charts:
             lines += [f"## {PERIOD_LABELS[r.lang]['charts']}", ""]
             if chart_links is None:
@@ -101,7 +102,7 @@ def _docx(r: PeriodReport) -> bytes:
             if rows:
                 doc.table(header, rows)
             else:
-                doc.paragraph("—")
+                doc.paragraph(PERIOD_LABELS[r.lang]["none"])
         if r.charts:
             doc.heading(PERIOD_LABELS[r.lang]["charts"], 1)
         for png in r.charts.values():
@@ -117,6 +118,9 @@ def _html(r: PeriodReport) -> str:
              "<ul id=\"facts\">" + "".join(f"<li>{e(f)}</li>" for f in facts) + "</ul>"]  # fmt: skip
     if r.runs:
         for name, header, rows in _sections(r):
+            if not rows:
+                parts.append(f'<h2>{e(name)}</h2><p class="none">{e(PERIOD_LABELS[r.lang]["none"])}</p>')
+                continue
             parts.append(f"<h2>{e(name)}</h2><table><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in header) + "</tr>")
             parts += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows]
             parts.append("</table>")
@@ -143,7 +147,7 @@ def _xlsx(r: PeriodReport) -> bytes:
         append_row(ws, row)
     if r.runs:
         for name, header, rows in _sections(r):
-            for row in [[name], header, *rows, []]:
+            for row in [[name], header, *(rows or [[PERIOD_LABELS[r.lang]["none"]]]), []]:
                 append_row(ws, [str(c) for c in row])
         anchor = ws.max_row + 2
         for png in r.charts.values():

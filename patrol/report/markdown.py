@@ -80,9 +80,19 @@ def _findings(report: RunReport) -> list[str]:
     lines = [f"## {L['findings']}", ""]
     if not report.findings:
         return [*lines, L["no_findings"], ""]
-    rows = [(L[f.severity.value], f.host, f"{_title(f, report.lang)} (`{f.check_id}`)", f.object, f.message)
+    rows = [(_severity(f, L), f.host, f"{_title(f, report.lang)} (`{f.check_id}`)", f.object, f.message)
             for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.host, f.check_id))]  # fmt: skip
+    waived = sum(report.waived_by_severity.values())
+    if waived:
+        lines += [f"{L['waived']}: {waived} ({L['waived_apart']})", ""]
     return lines + md_table([L["severity"], L["host"], L["check"], L["object"], L["message"]], rows)
+
+
+def _severity(f: Finding, L: dict[str, str]) -> str:
+    """The severity, and for a waived finding its waiver: ``urgent (waived #3 until 2026-12-31)``."""
+    if f.waiver is None:
+        return L[f.severity.value]
+    return f"{L[f.severity.value]} ({L['waived']} #{f.waiver.id} {L['until']} {f.waiver.until:%Y-%m-%d})"
 
 
 def _drift(report: RunReport) -> list[str]:

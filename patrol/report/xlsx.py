@@ -105,7 +105,9 @@ def _findings_sheet(wb: Workbook, report: RunReport) -> None:
     ws = wb.create_sheet(L["findings"][:31])
     _rows(ws, [[L["severity"], L["domain"], L["host"], L["check"], L["title_col"], L["object"], L["message"]]],
           header=True)  # fmt: skip
-    _rows(ws, [(L[f.severity.value], domain_label(f.domain.value, report.lang), f.host, f.check_id,
+    mark = {id(f): f" ({L['waived']} #{f.waiver.id})" for f in report.findings if f.waiver}
+    _rows(ws, [(L[f.severity.value] + mark.get(id(f), ""), domain_label(f.domain.value, report.lang), f.host,
+                f.check_id,
                 f.title_zh if report.lang == "zh" else f.title_en, f.object, f.message)
                for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.host))])  # fmt: skip
     _widths(ws, [10, 14, 16, 28, 30, 24, 60])

@@ -1,8 +1,8 @@
 """Typed tickets, their audit trail and waivers, with the contract's bilingual terms (SERVICE.md).
 
-A ticket as :meth:`Ticket.model_dump` gives it (an inspection finding, priority = severity)::
+A ticket as :meth:`Ticket.to_json` gives it (an inspection finding, priority = severity)::
 
-    {"id": 12, "klass": "defect", "source": "inspection", "state": "submitted",
+    {"id": 12, "class": "defect", "source": "inspection", "state": "submitted",
      "priority": "critical", "title": "Telnet management is enabled; it must be disabled",
      "title_zh": "Telnet 管理已啟用；必須禁用", "host": "core-sw1",
      "check_id": "net.telnet.disabled", "object": "", "fingerprint": "4be1…",
@@ -169,6 +169,11 @@ class Ticket(BaseModel):
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    def to_json(self, include: set[str] | None = None) -> dict[str, Any]:
+        """The ticket as users read it in JSON (``--json``, exports, webhooks): ``class``, not ``klass``."""
+        data = self.model_dump(mode="json", include=include)
+        return {("class" if key == "klass" else key): value for key, value in data.items()}
 
     def title_in(self, lang: str) -> str:
         """The title in ``lang`` (``zh`` falls back to the stored English title)."""

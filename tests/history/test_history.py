@@ -170,5 +170,5 @@ def test_bad_input_is_a_clear_error(cli: PatrolCLI, tmp_path: Path) -> None:
                      encoding="utf-8")  # fmt: skip
     bad = patrol(cli.home, "propose", "--rules", str(rules))
     assert bad.code == 2 and str(rules) in bad.output and "rule mine, key title.zh" in bad.output
-    since = patrol(cli.home, "trends", "--since", "yesterday")
-    assert since.code == 2 and "--since 'yesterday'" in since.output
+    since = patrol(cli.home, "trends", "--since", "last week")  # 'yesterday' is a date (patrol.cli.dates)
+    assert since.code == 2 and "--since: 'last week' is not a date" in since.output

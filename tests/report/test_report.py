@@ -32,6 +32,7 @@ def test_json_report_schema(lab_store: Store) -> None:
         "run",
         "coverage",
         "findings_by_severity",
+        "waived_by_severity",
         "findings_by_domain",
         "findings",
         "hosts",
