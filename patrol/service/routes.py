@@ -19,6 +19,7 @@ from patrol.errors import ConfigError, NotFoundError
 from patrol.service.deps import Limit, Operator, ScheduleBody, State, TransitionBody, Viewer
 from patrol.store import Store
 from patrol.tickets import ServiceContract
+from patrol.tickets.waivers import mark_waived
 
 __all__ = ["MEDIA_TYPES", "PERIOD_FORMATS", "RUN_FORMATS", "period_download", "report_download", "router"]
 
@@ -60,7 +61,9 @@ def run_hosts(state: State, _: Viewer, run: str) -> list[dict[str, Any]]:
 
 @router.get("/runs/{run}/findings", tags=["findings"])
 def run_findings(state: State, _: Viewer, run: str) -> list[dict[str, Any]]:
-    return [f.model_dump(mode="json") for f in state.store.findings(state.store.resolve_run(run))]
+    summary = state.store.run_summary(state.store.resolve_run(run))
+    found = mark_waived(state.store, summary, state.store.findings(summary.run_id))
+    return [f.model_dump(mode="json") | {"waived": f.waived} for f in found]
 
 
 @router.get("/runs/{run}/hosts/{host}/snapshot", tags=["snapshots"])
@@ -133,7 +136,7 @@ def baselines(state: State, _: Viewer, host: str) -> list[dict[str, Any]]:
 def tickets(state: State, _: Viewer, status: TicketStatus = "open", host: str | None = None) -> list[dict[str, Any]]:
     from patrol.tickets import TicketFilter, list_tickets
 
-    return [t.model_dump(mode="json") for t in list_tickets(state.store, TicketFilter(state=status, host=host))]
+    return [t.to_json() for t in list_tickets(state.store, TicketFilter(state=status, host=host))]
 
 
 @router.get("/tickets/{ticket_id}", tags=["tickets"])
@@ -141,7 +144,7 @@ def ticket(state: State, _: Viewer, ticket_id: TicketId) -> dict[str, Any]:
     from patrol.tickets.repo import get_ticket
 
     with state.store.read() as conn:
-        return get_ticket(conn, ticket_id).model_dump(mode="json")
+        return get_ticket(conn, ticket_id).to_json()
 
 
 @router.post("/tickets/{ticket_id}/transitions", tags=["tickets"])
