@@ -18,6 +18,7 @@ import click
 from rich.table import Table
 
 from patrol.cli.common import Context, fail, handled, out, print_table
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath
 from patrol.models import utcnow
 
@@ -63,14 +64,7 @@ def _json(data: Any) -> None:
 _SINCE = click.option("--since", default="90d", show_default=True, help="Period: 90d, 12w, a date or 'all'.")
 
 
-def _lang_default() -> str:
-    from patrol.report.labels import default_lang
-
-    return default_lang()
-
-
-_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_lang_default,
-                     help="Language of labels and charts [default: from the locale].")  # fmt: skip
+_LANG = lang_option("Language of labels and charts")
 
 _TITLES = {
     "compliance": "compliance % per day", "opened_resolved": "tickets opened vs resolved per week",

@@ -27,6 +27,7 @@ from patrol.cli.common import (
     out,
     print_table,
 )
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath, InventorySource
 from patrol.errors import ReportError
 from patrol.models import Host, HostResult, RunStatus, RunSummary, Severity
@@ -85,8 +86,7 @@ def _raise_keyboard_interrupt(*_: Any) -> None:
     type=CwdPath(dir_okay=False),
     help="Vault password file [env PATROL_VAULT_PASSWORD_FILE].",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=lambda: _locale_lang(),
-              help="Report language [default: from the locale, LANG=zh_* gives zh].")
+@lang_option()
 @click.pass_obj
 def run(
     obj: Context,
@@ -249,14 +249,7 @@ def findings(
     print_table(table, keys={"host", "check"})
 
 
-def _locale_lang() -> str:
-    from patrol.report.labels import default_lang
-
-    return default_lang()
-
-
-_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_locale_lang,
-                     help="Report language [default: from the locale, LANG=zh_* gives zh].")  # fmt: skip
+_LANG = lang_option()
 
 
 @click.command()

@@ -28,6 +28,7 @@ from patrol.cli.common import (
     out,
     print_table,
 )
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath
 from patrol.models import Severity, utcnow
 from patrol.tickets import (
@@ -102,10 +103,7 @@ def _service_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from patrol.report.labels import default_lang
-
-    text = "Language of the titles [default: from the locale, LANG=zh_* gives zh]."
-    return click.option("--lang", type=click.Choice(["en", "zh"]), default=default_lang, help=text)(fn)
+    return lang_option("Language of the tables and titles")(fn)
 
 
 def _by_option(fn: Callable[..., Any]) -> Callable[..., Any]:

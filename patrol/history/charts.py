@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from patrol.i18n import catalogue
 from patrol.report.charts import data_uri, figure, png_bytes
 from patrol.report.labels import domain_label
 
@@ -72,7 +73,7 @@ def bar_chart(values: dict[str, float], title: str, xlabel: str, ylabel: str, *,
 def compliance_chart(frame: pd.DataFrame, lang: str, by: str = "domain") -> bytes:
     """Compliance % per key over time (``frame`` from :func:`patrol.history.trends.compliance`,
     grouped ``by`` domain, group or check; domains are named in ``lang``)."""
-    L = CHART_LABELS.get(lang, CHART_LABELS["en"])
+    L = catalogue(CHART_LABELS, lang)
     name = (lambda key: domain_label(key, lang)) if by == "domain" else str
     series = {name(str(k)): g.set_index(pd.to_datetime(g["date"]))["percent"] for k, g in frame.groupby("key")}
     return line_chart(series, L["compliance_title"], L["date"], L["compliance"],
@@ -81,7 +82,7 @@ def compliance_chart(frame: pd.DataFrame, lang: str, by: str = "domain") -> byte
 
 def opened_resolved_chart(frame: pd.DataFrame, lang: str) -> bytes:
     """Weekly bars: tickets opened vs resolved."""
-    L = CHART_LABELS.get(lang, CHART_LABELS["en"])
+    L = catalogue(CHART_LABELS, lang)
     fig, ax = figure()
     x = range(len(frame))
     ax.bar([i - 0.2 for i in x], frame["opened"], width=0.4, label=L["opened"], color="#d46b08")

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from patrol.history.charts import data_uri
 from patrol.history.period import PeriodReport
+from patrol.i18n import catalogue, resolve
 from patrol.report.atomic import write_atomic
 from patrol.report.labels import domain_label, labels
 from patrol.report.markdown import NO_CHART_NOTE, chart_file, md_table
@@ -50,7 +51,7 @@ def _v(value: Any) -> str:
 
 
 def _sections(r: PeriodReport) -> list[tuple[str, list[str], list[list[Any]]]]:
-    P, S = PERIOD_LABELS[r.lang], labels(r.lang)
+    P, S = catalogue(PERIOD_LABELS, r.lang), labels(r.lang)
     return [
         (P["compliance"], [S["domain"], P["percent"]], [[domain_label(d, r.lang), v] for d, v in r.compliance.items()]),
         (P["open_now"], [S["severity"], S["count"]], [[S[k], v] for k, v in r.findings_by_severity.items()]),
@@ -65,7 +66,7 @@ def _sections(r: PeriodReport) -> list[tuple[str, list[str], list[list[Any]]]]:
 
 
 def _head(r: PeriodReport) -> tuple[str, list[str]]:
-    P = PERIOD_LABELS[r.lang]
+    P = catalogue(PERIOD_LABELS, r.lang)
     title = f"{P['title']} {r.period}"
     if not r.runs:
         return title, [P["no_data"]]
@@ -80,7 +81,7 @@ def _markdown(r: PeriodReport, chart_links: dict[str, str] | None) -> str:
         for name, header, rows in _sections(r):
             lines += [f"## {name}", "", *md_table(header, rows)]
         if r.charts:
-            lines += [f"## {PERIOD_LABELS[r.lang]['charts']}", ""]
+            lines += [f"## {catalogue(PERIOD_LABELS, r.lang)['charts']}", ""]
             if chart_links is None:
                 lines.append(NO_CHART_NOTE)
             else:
@@ -103,7 +104,7 @@ def _docx(r: PeriodReport) -> bytes:
             else:
                 doc.paragraph("—")
         if r.charts:
-            doc.heading(PERIOD_LABELS[r.lang]["charts"], 1)
+            doc.heading(catalogue(PERIOD_LABELS, r.lang)["charts"], 1)
         for png in r.charts.values():
             doc.picture(png)
     return doc.to_bytes()
@@ -112,7 +113,7 @@ def _docx(r: PeriodReport) -> bytes:
 def _html(r: PeriodReport) -> str:
     e = html.escape
     title, facts = _head(r)
-    parts = [f'<!DOCTYPE html><html lang="{"zh-Hant" if r.lang == "zh" else "en"}"><head><meta charset="utf-8">'
+    parts = [f'<!DOCTYPE html><html lang="{resolve(r.lang)}"><head><meta charset="utf-8">'
              f"<title>{e(title)}</title><style>{_CSS}</style></head><body><h1>{e(title)}</h1>",
              "<ul id=\"facts\">" + "".join(f"<li>{e(f)}</li>" for f in facts) + "</ul>"]  # fmt: skip
     if r.runs:
@@ -137,7 +138,7 @@ def _xlsx(r: PeriodReport) -> bytes:
     ws = wb.active
     assert ws is not None
     title, facts = _head(r)
-    ws.title = PERIOD_LABELS[r.lang]["title"][:31]
+    ws.title = catalogue(PERIOD_LABELS, r.lang)["title"][:31]
     font = Font(name="Noto Sans CJK TC", size=10)
     for row in [[title], *[[f] for f in facts], []]:
         append_row(ws, row)

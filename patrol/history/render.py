@@ -22,6 +22,7 @@ import pandas as pd
 from patrol.history.charts import bar_chart, data_uri, line_chart
 from patrol.history.forecast import Forecast, metric_series
 from patrol.history.proposals import Proposal, Rule
+from patrol.i18n import catalogue, resolve
 from patrol.report.atomic import write_atomic
 from patrol.report.labels import labels
 from patrol.report.markdown import NO_CHART_NOTE, chart_file
@@ -53,7 +54,7 @@ PROPOSAL_LABELS = {
 
 def capacity_chart(series: pd.DataFrame, f: Forecast, lang: str) -> bytes:
     """The resource's used % over time with the threshold line (evidence of a capacity proposal)."""
-    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
+    L = catalogue(PROPOSAL_LABELS, lang)
     s = series.set_index("at")["used_percent"]
 
     def threshold(ax: Any) -> None:
@@ -79,8 +80,8 @@ EVIDENCE_CHARTS: dict[str, dict[str, tuple[str, str, str]]] = {
 def evidence_chart(p: Proposal, kind: str, lang: str) -> bytes | None:
     """Bars of the proposal's ``breakdown`` (rule kind ``sprawl``, ``recurrence``, ``sla`` or
     ``flapping``), titled and labelled in ``lang``; None without a breakdown."""
-    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
-    charts = EVIDENCE_CHARTS.get(lang, EVIDENCE_CHARTS["en"])
+    L, S = catalogue(PROPOSAL_LABELS, lang), labels(lang)
+    charts = catalogue(EVIDENCE_CHARTS, lang)
     if not p.breakdown or kind not in charts:
         return None
     title, xlabel, ylabel = charts[kind]
@@ -101,7 +102,7 @@ def _evidence(p: Proposal) -> str:
 
 
 def _facts(p: Proposal, lang: str) -> list[str]:
-    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
+    L, S = catalogue(PROPOSAL_LABELS, lang), labels(lang)
     return [f"{L['priority']}: {S[p.priority.value]}", f"{L['benefit']}: {p.benefit}",
             f"{L['timeline']}: {p.timeline}", f"{L['assets']}: {', '.join(p.assets) or '—'}",
             f"{L['evidence']}: {_evidence(p)}"]  # fmt: skip
@@ -109,12 +110,12 @@ def _facts(p: Proposal, lang: str) -> list[str]:
 
 def _more(lang: str, more: int) -> list[str]:
     """The closing note of a document that leaves ``more`` lower-ranked proposals out."""
-    return [PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])["more"].format(n=more)] if more else []
+    return [catalogue(PROPOSAL_LABELS, lang)["more"].format(n=more)] if more else []
 
 
 def _markdown(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes],
               chart_links: dict[int, str] | None, more: int) -> str:  # fmt: skip
-    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
+    L = catalogue(PROPOSAL_LABELS, lang)
     lines = [f"# {L['title']}", ""]
     if not proposals:
         return "\n".join([*lines, L["none"], ""])
@@ -130,7 +131,7 @@ def _markdown(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]
 def _docx(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], more: int) -> bytes:
     from patrol.history.docx_render import WordDocument  # python-docx: only for Word output
 
-    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
+    L = catalogue(PROPOSAL_LABELS, lang)
     doc = WordDocument(lang)
     doc.heading(L["title"], 0)
     if not proposals:
@@ -146,9 +147,9 @@ def _docx(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], mo
 
 
 def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], more: int) -> str:
-    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
+    L, S = catalogue(PROPOSAL_LABELS, lang), labels(lang)
     e = html.escape
-    parts = [f'<!DOCTYPE html><html lang="{"zh-Hant" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+    parts = [f'<!DOCTYPE html><html lang="{resolve(lang)}"><head><meta charset="utf-8">',
              f"<title>{e(L['title'])}</title><style>{_CSS}</style></head><body><h1>{e(L['title'])}</h1>"]  # fmt: skip
     if not proposals:
         parts.append(f'<p class="none">{e(L["none"])}</p>')

@@ -24,6 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
+from patrol.i18n import catalogue
 from patrol.models import Severity
 from patrol.report.labels import domain_label, labels
 from patrol.report.model import RunReport
@@ -69,7 +70,7 @@ def data_uri(png: bytes) -> str:
 
 
 def chart_text(lang: str) -> dict[str, str]:
-    return _CHART_TEXT.get(lang, _CHART_TEXT["en"])
+    return catalogue(_CHART_TEXT, lang)
 
 
 def health_chart(report: RunReport) -> bytes:

@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
+from patrol.i18n import pick
+from patrol.i18n.messages import finding_message, reason_text
 from patrol.models import Finding, Severity
-from patrol.report.labels import domain_label, labels
+from patrol.report.labels import domain_label, labels, status_label
 from patrol.report.model import RunReport
 from patrol.report.summary import domain_health
 
@@ -42,7 +44,7 @@ def md_table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[st
 
 
 def _title(f: Finding, lang: str) -> str:
-    return f.title_zh if lang == "zh" else f.title_en
+    return pick(f.title_en, f.title_zh, lang)
 
 
 def _head(report: RunReport) -> list[str]:
@@ -51,7 +53,7 @@ def _head(report: RunReport) -> list[str]:
     return [
         f"# {L['title']} {run.run_id}",
         "",
-        f"- {L['status']}: {run.status.value}",
+        f"- {L['status']}: {status_label(run.status.value, report.lang)}",
         f"- {L['started']}: {run.started_at:%Y-%m-%d %H:%M UTC}",
         f"- {L['coverage']}: {cov.inspected}/{cov.total} {L['inspected']} ({cov.percent}%)",
         "",
@@ -64,7 +66,8 @@ def _coverage(report: RunReport) -> list[str]:
     if not report.coverage.gaps:
         return [*lines, L["no_gaps"], ""]
     return lines + md_table([L["host"], L["status"], L["reason"]],
-                            [(g.host, g.status, g.reason) for g in report.coverage.gaps])  # fmt: skip
+                            [(g.host, status_label(g.status, report.lang), reason_text(g.reason, report.lang))
+                             for g in report.coverage.gaps])  # fmt: skip
 
 
 def _health(report: RunReport) -> list[str]:
@@ -80,7 +83,8 @@ def _findings(report: RunReport) -> list[str]:
     lines = [f"## {L['findings']}", ""]
     if not report.findings:
         return [*lines, L["no_findings"], ""]
-    rows = [(L[f.severity.value], f.host, f"{_title(f, report.lang)} (`{f.check_id}`)", f.object, f.message)
+    rows = [(L[f.severity.value], f.host, f"{_title(f, report.lang)} (`{f.check_id}`)", f.object,
+             finding_message(f.message, report.lang))
             for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.host, f.check_id))]  # fmt: skip
     return lines + md_table([L["severity"], L["host"], L["check"], L["object"], L["message"]], rows)
 
@@ -108,9 +112,9 @@ def _hosts(report: RunReport) -> list[str]:
     L = labels(report.lang)
     lines = [f"## {L['hosts']}", ""]
     for h in report.hosts:
-        lines += [f"### {md_cell(h.host)} · {h.platform or ''} · {h.status}", ""]
+        lines += [f"### {md_cell(h.host)} · {h.platform or ''} · {status_label(h.status, report.lang)}", ""]
         if h.error:
-            lines += [f"> {md_cell(h.error)}", ""]
+            lines += [f"> {md_cell(reason_text(h.error, report.lang))}", ""]
         failed = [c for c in h.checks if c.outcome in ("fail", "error")]
         if failed:
             lines += md_table([L["check"], L["outcome"], L["object"]],

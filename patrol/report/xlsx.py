@@ -21,8 +21,10 @@ from openpyxl.drawing.image import Image
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from patrol.i18n import pick
+from patrol.i18n.messages import finding_message, reason_text
 from patrol.models import Severity
-from patrol.report.labels import domain_label, labels
+from patrol.report.labels import domain_label, labels, status_label
 from patrol.report.model import HostReport, RunReport
 from patrol.report.summary import domain_health
 
@@ -60,7 +62,7 @@ def _summary(ws: Worksheet, report: RunReport) -> None:
     L, cov = labels(report.lang), report.coverage
     append_row(ws, [f"{L['title']} {report.run.run_id}"])
     ws["A1"].font = _TITLE
-    _rows(ws, [(L["status"], report.run.status.value),
+    _rows(ws, [(L["status"], status_label(report.run.status.value, report.lang)),
                (L["started"], report.run.started_at.strftime("%Y-%m-%d %H:%M UTC")),
                (L["coverage"], f"{cov.inspected}/{cov.total} ({cov.percent}%)"),
                (L["drift"], report.drift.total),
@@ -72,20 +74,21 @@ def _summary(ws: Worksheet, report: RunReport) -> None:
                 *(report.findings_by_severity[s.value] for s in Severity)), ()])  # fmt: skip
     if cov.gaps:
         _rows(ws, [[L["gaps"], L["status"], L["reason"]]], header=True)
-        _rows(ws, [(g.host, g.status, g.reason) for g in cov.gaps])
+        _rows(ws, [(g.host, status_label(g.status, report.lang), reason_text(g.reason, report.lang)) for g in cov.gaps])
 
 
 def _host_rows(host: HostReport, lang: str) -> list[tuple[object, ...]]:
     L = labels(lang)
     worst = {f.check_id: f for f in sorted(host.findings, key=lambda f: f.severity.rank)}
+    status = status_label(host.status, lang)
     if host.status != "ok":
-        return [(host.host, host.platform, host.status, "—", L["not_inspected"], None, None, host.error)]
+        return [(host.host, host.platform, status, "—", L["not_inspected"], None, None, reason_text(host.error, lang))]
     rows: list[tuple[object, ...]] = []
     for c in host.checks:
         f = worst.get(c.check_id)
-        rows.append((host.host, host.platform, host.status, c.check_id, L[c.outcome],
+        rows.append((host.host, host.platform, status, c.check_id, L[c.outcome],
                      L[f.severity.value] if f else None, ", ".join(c.failed_objects) or None,
-                     f.message if f else c.message))  # fmt: skip
+                     finding_message(f.message if f else c.message, lang)))  # fmt: skip
     return rows
 
 
@@ -106,7 +109,7 @@ def _findings_sheet(wb: Workbook, report: RunReport) -> None:
     _rows(ws, [[L["severity"], L["domain"], L["host"], L["check"], L["title_col"], L["object"], L["message"]]],
           header=True)  # fmt: skip
     _rows(ws, [(L[f.severity.value], domain_label(f.domain.value, report.lang), f.host, f.check_id,
-                f.title_zh if report.lang == "zh" else f.title_en, f.object, f.message)
+                pick(f.title_en, f.title_zh, report.lang), f.object, finding_message(f.message, report.lang))
                for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.host))])  # fmt: skip
     _widths(ws, [10, 14, 16, 28, 30, 24, 60])
 

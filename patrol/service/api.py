@@ -74,7 +74,7 @@ class TransitionBody(BaseModel):
 class ReportBody(BaseModel):
     format: str = Field(default="html", pattern="^(html|md|json|junit|xlsx)$",
                         description="run report: html, md, json, junit, xlsx; monthly: html, md, xlsx")  # fmt: skip
-    lang: str = Field(default="en", pattern="^(en|zh)$")
+    lang: str = Field(default="en", pattern="^(en|zh|zh-Hans|zh-Hant)$")
     recipients: list[str] = Field(default_factory=list, max_length=100,
                                   description="names of notify targets in the service file")  # fmt: skip
     period: str | None = Field(default=None, pattern="^monthly$",
