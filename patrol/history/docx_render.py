@@ -28,7 +28,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from patrol.i18n import docx_lang, is_zh
+from patrol.i18n import cjk_font, docx_lang, is_zh
 
 __all__ = ["EAST_ASIAN_FONT", "LATIN_FONT", "WordDocument"]
 
@@ -45,7 +45,7 @@ def _name_fonts(r_pr: Any, lang: str) -> None:
         fonts.attrib.pop(qn(attribute), None)
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
-    fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+    fonts.set(qn("w:eastAsia"), cjk_font(lang) if is_zh(lang) else EAST_ASIAN_FONT)
     if is_zh(lang):
         language = r_pr.find(qn("w:lang"))
         if language is None:

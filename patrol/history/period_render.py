@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 
 from patrol.history.charts import data_uri
 from patrol.history.period import PeriodReport
-from patrol.i18n import catalogue, resolve
+from patrol.i18n import catalogue, cjk_font, is_zh, resolve
 from patrol.report.atomic import write_atomic
 from patrol.report.labels import domain_label, labels
 from patrol.report.markdown import NO_CHART_NOTE, chart_file, md_table
@@ -74,6 +74,11 @@ def _head(r: PeriodReport) -> tuple[str, list[str]]:
                    f"{P['tickets']}: {r.opened} {P['opened']}, {r.resolved} {P['resolved']}"]  # fmt: skip
 
 
+def _chart_name(r: PeriodReport, key: str) -> str:
+    """A chart's alt text: its key (``compliance``) in English, its section's name in Chinese."""
+    return catalogue(PERIOD_LABELS, r.lang).get(key, key) if is_zh(r.lang) else key
+
+
 def _markdown(r: PeriodReport, chart_links: dict[str, str] | None) -> str:
     title, facts = _head(r)
     lines = [f"# {title}", "", *[f"- {f}" for f in facts], ""]
@@ -85,7 +90,7 @@ def _markdown(r: PeriodReport, chart_links: dict[str, str] | None) -> str:
             if chart_links is None:
                 lines.append(NO_CHART_NOTE)
             else:
-                lines += [f"![{k}]({quote(chart_links[k])})\n" for k in r.charts]
+                lines += [f"![{_chart_name(r, k)}]({quote(chart_links[k])})\n" for k in r.charts]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -121,13 +126,15 @@ def _html(r: PeriodReport) -> str:
             parts.append(f"<h2>{e(name)}</h2><table><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in header) + "</tr>")
             parts += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows]
             parts.append("</table>")
-        parts += [f'<img class="chart" alt="{e(k)}" src="{data_uri(png)}">' for k, png in r.charts.items()]
+        parts += [f'<img class="chart" alt="{e(_chart_name(r, k))}" src="{data_uri(png)}">'
+                  for k, png in r.charts.items()]
     return "".join([*parts, "</body></html>\n"])
 
 
 _CSS = (
     '@font-face{font-family:"PatrolCJK";src:local("Noto Sans CJK TC"),local("Noto Sans CJK SC")}'
     'body{font:14px/1.45 "Noto Sans","PatrolCJK","Noto Sans CJK TC",sans-serif;margin:24px}'
+    'html:lang(zh-Hans) body{font-family:"Noto Sans","Noto Sans CJK SC",sans-serif}'
     "table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left}"
     ".chart{max-width:100%;display:block;margin:8px 0}@media print{@page{size:A4;margin:14mm}}"
 )
@@ -139,7 +146,7 @@ def _xlsx(r: PeriodReport) -> bytes:
     assert ws is not None
     title, facts = _head(r)
     ws.title = catalogue(PERIOD_LABELS, r.lang)["title"][:31]
-    font = Font(name="Noto Sans CJK TC", size=10)
+    font = Font(name=cjk_font(r.lang), size=10)
     for row in [[title], *[[f] for f in facts], []]:
         append_row(ws, row)
     if r.runs:

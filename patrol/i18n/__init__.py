@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar, cast
 
 import yaml
 from opencc import OpenCC
@@ -36,6 +37,7 @@ __all__ = [
     "LANG_CHOICES",
     "LANG_HELP",
     "catalogue",
+    "cjk_font",
     "default_lang",
     "docx_lang",
     "is_zh",
@@ -51,6 +53,8 @@ LANGS = ("en", HANS, HANT)
 LANG_CHOICES = ("en", "zh", HANS, HANT)
 LANG_HELP = ("en, zh-Hans (Simplified) or zh-Hant (Traditional); zh means zh-Hans "
              "[default: from the locale: zh_CN gives zh-Hans, zh_TW/zh_HK zh-Hant].")
+
+V = TypeVar("V")
 
 _HANT_REGIONS = ("tw", "hk", "mo", "hant")
 _GLOSSARY = Path(__file__).with_name("glossary.yml")
@@ -78,6 +82,11 @@ def default_lang(environ: Mapping[str, str] | None = None) -> str:
 def is_zh(lang: str) -> bool:
     """True for any Chinese language name (``zh``, ``zh-Hans``, ``zh_TW`` …)."""
     return resolve(lang) != "en"
+
+
+def cjk_font(lang: str) -> str:
+    """The Noto Sans CJK face whose glyph shapes match ``lang``'s script (SC for zh-Hans, else TC)."""
+    return "Noto Sans CJK SC" if resolve(lang) == HANS else "Noto Sans CJK TC"
 
 
 def docx_lang(lang: str) -> str:
@@ -117,8 +126,17 @@ def pick(en: str, zh: str | None, lang: str) -> str:
     return zh_text(zh, lang) if zh and is_zh(lang) else en
 
 
-def catalogue(by_lang: Mapping[str, Mapping[str, str]], lang: str) -> dict[str, str]:
-    """A ``{"en": {...}, "zh": {...}}`` catalogue's texts in ``lang`` (``zh`` converted; missing keys in English)."""
+def _converted(value: V, lang: str) -> V:
+    if isinstance(value, str):
+        return cast(V, zh_text(value, lang))
+    if isinstance(value, tuple):
+        return cast(V, tuple(_converted(v, lang) for v in value))
+    return value
+
+
+def catalogue(by_lang: Mapping[str, Mapping[str, V]], lang: str) -> dict[str, V]:
+    """A ``{"en": {...}, "zh": {...}}`` catalogue in ``lang``: ``zh`` texts (strings or tuples of them)
+    converted to ``lang``'s script and glossary, keys without Chinese in English."""
     if resolve(lang) == "en":
         return dict(by_lang["en"])
-    return dict(by_lang["en"]) | {k: zh_text(v, lang) for k, v in by_lang.get("zh", {}).items()}
+    return dict(by_lang["en"]) | {k: _converted(v, lang) for k, v in by_lang.get("zh", {}).items()}

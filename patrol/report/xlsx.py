@@ -15,22 +15,23 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from patrol.i18n import pick
+from patrol.i18n import cjk_font, pick
 from patrol.i18n.messages import finding_message, reason_text
 from patrol.models import Severity
 from patrol.report.labels import domain_label, labels, status_label
 from patrol.report.model import HostReport, RunReport
 from patrol.report.summary import domain_health
 
-__all__ = ["CJK_FONT", "FORMULA_START", "append_row", "render_xlsx"]
+__all__ = ["CJK_FONT", "FORMULA_START", "append_row", "render_xlsx", "script_fonts"]
 
-#: Font named in every cell: Noto Sans CJK has the glyphs of both languages.
+#: Font named in every cell: Noto Sans CJK has the glyphs of both languages (SC in zh-Hans: :func:`script_fonts`).
 CJK_FONT = "Noto Sans CJK TC"
 _BODY = Font(name=CJK_FONT, size=10)
 _HEAD = Font(name=CJK_FONT, size=10, bold=True)
@@ -128,6 +129,20 @@ def _chart(ws: Worksheet, report: RunReport) -> None:
     ws.add_image(image, "I2")
 
 
+def script_fonts(wb: Workbook, lang: str) -> None:
+    """Every styled cell in the CJK face of ``lang``'s script (Simplified glyphs for zh-Hans)."""
+    name = cjk_font(lang)
+    if name == CJK_FONT:
+        return
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.has_style and cell.font.name == CJK_FONT:
+                    font = copy(cell.font)
+                    font.name = name
+                    cell.font = font
+
+
 def render_xlsx(report: RunReport) -> bytes:
     """The workbook as bytes (write with :func:`patrol.report.write_atomic`)."""
     wb = Workbook()
@@ -140,6 +155,7 @@ def render_xlsx(report: RunReport) -> bytes:
     for health in domain_health(report):
         _domain_sheet(wb, report, health.domain)
     _findings_sheet(wb, report)
+    script_fonts(wb, report.lang)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

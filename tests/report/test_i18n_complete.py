@@ -33,14 +33,12 @@ END = datetime(2026, 10, 31, 2, 0, tzinfo=UTC)
 LANGS = ("zh-Hans", "zh-Hant")
 
 #: Names that stay as they are in Chinese text: products, protocols, units, file formats.
-NAMES = frozenset(
-    w.lower()
-    for w in """
-    patrol Cisco IOS NXOS NX-OS Juniper JunOS Arista EOS FortiOS FortiGate Fortinet NetApp ONTAP Linux Ubuntu Debian
-    NTP SNMP SSH Telnet HTTP HTTPS TLS SSL API CPU RAM LUN SLA UTC PNG SNMPv SNMPv2c SNMPv3 AAA TACACS RADIUS
-    VLAN ACL BGP OSPF DNS NFS SMB CIFS iSCSI RAID syslog JSON XML UID PermitRootLogin
-    """.split()
-)
+NAMES = frozenset(w.lower() for w in (
+    "patrol", "Cisco", "IOS", "Juniper", "JunOS", "Arista", "EOS", "FortiOS", "FortiGate", "NetApp", "ONTAP", "Linux",
+    "NTP", "SNMP", "SNMPv", "SSH", "Telnet", "HTTP", "HTTPS", "TLS", "SSL", "API", "CPU", "RAM", "LUN", "SLA", "UTC",
+    "PNG", "AAA", "TACACS", "RADIUS", "VLAN", "ACL", "BGP", "OSPF", "DNS", "NFS", "SMB", "CIFS", "iSCSI", "RAID",
+    "syslog", "JSON", "XML", "UID", "PermitRootLogin",
+))
 #: Snapshot keys whose values are not device data (they are rendered translated): the resource kind,
 #: and the running config (its words would hide an untranslated label).
 NOT_DEVICE_DATA = {"kind", "config"}
@@ -115,8 +113,8 @@ def markdown_text(path: Path) -> str:
     return re.sub(r"`[^`]*`", " ", text)  # inline code is an id
 
 
-_CHUNKS = re.compile(r"[^\x21-\x7e]+|[\"'`,;()\[\]{}<>|*#]")  # split on spaces, CJK and punctuation
-_ID = re.compile(r"[0-9._/:@=\\%+-]")  # an id, address, path, version, number or key=value
+_CHUNKS = re.compile(r"[^\x21-\x7e]+|[\"'`,;()\[\]{}<>|*#=]")  # split on spaces, CJK, punctuation, key=value
+_ID = re.compile(r"[0-9._/:@\\%+-]")  # an id, address, path, version or number
 
 
 def english_words(text: str, names: frozenset[str] = frozenset()) -> set[str]:
