@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
@@ -137,10 +136,8 @@ def script_fonts(wb: Workbook, lang: str) -> None:
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if cell.has_style and cell.font.name == CJK_FONT:
-                    font = copy(cell.font)
-                    font.name = name
-                    cell.font = font
+                if cell.has_style and cell.font.name == CJK_FONT:  # ours: only name, size and bold are set
+                    cell.font = Font(name=name, size=cell.font.size, bold=cell.font.bold)
 
 
 def render_xlsx(report: RunReport) -> bytes:

@@ -36,7 +36,7 @@ LANGS = ("zh-Hans", "zh-Hant")
 NAMES = frozenset(w.lower() for w in (
     "patrol", "Cisco", "IOS", "Juniper", "JunOS", "Arista", "EOS", "FortiOS", "FortiGate", "NetApp", "ONTAP", "Linux",
     "NTP", "SNMP", "SNMPv", "SSH", "Telnet", "HTTP", "HTTPS", "TLS", "SSL", "API", "CPU", "RAM", "LUN", "SLA", "UTC",
-    "PNG", "AAA", "TACACS", "RADIUS", "VLAN", "ACL", "BGP", "OSPF", "DNS", "NFS", "SMB", "CIFS", "iSCSI", "RAID",
+    "PNG", "TCP", "UDP", "AAA", "TACACS", "RADIUS", "VLAN", "ACL", "BGP", "OSPF", "DNS", "NFS", "SMB", "CIFS", "iSCSI", "RAID",
     "syslog", "JSON", "XML", "UID", "PermitRootLogin",
 ))
 #: Snapshot keys whose values are not device data (they are rendered translated): the resource kind,
@@ -196,3 +196,47 @@ def test_cli_tables_are_fully_translated(home: Path, command: tuple[str, ...], l
     result = patrol(home, *command, "--lang", lang)
     assert result.code == 0, result.stderr
     _assert_translated(result.stdout, lang)
+
+
+def test_the_checker_finds_english_and_the_other_script(home: Path, tmp_path: Path) -> None:
+    """The same surfaces in English are full of English words, so the checks above can fail."""
+    out = tmp_path / "report.md"
+    _render(home, out, "report", "oct-19", "--format", "md", "--lang", "en")
+    assert {"Findings", "expected", "unreachable"} <= english_words(markdown_text(out), device_words())
+    assert other_script("網路設備", "zh-Hans") == {"網", "設"} and other_script("网络设备", "zh-Hant") == {"网", "设"}
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "words"),
+    [("zh_CN.UTF-8", "zh-Hans", ("巡检报告", "网络设备", "存储设备")),
+     ("zh_SG.UTF-8", "zh-Hans", ("巡检报告",)),
+     ("zh_TW.UTF-8", "zh-Hant", ("巡檢報告", "網路設備", "儲存設備")),
+     ("zh_HK.UTF-8", "zh-Hant", ("巡檢報告",)),
+     ("en_US.UTF-8", "en", ("Inspection report", "Network devices"))],
+)  # fmt: skip
+def test_the_locale_picks_the_script(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, locale: str,
+                                     lang: str, words: tuple[str, ...]) -> None:  # fmt: skip
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", locale)
+    out = tmp_path / "report.html"
+    _render(home, out, "report", "oct-19", "--format", "html")
+    page = out.read_text(encoding="utf-8")
+    assert f'<html lang="{lang}">' in page and all(w in page for w in words)
+
+
+def test_plain_zh_is_simplified_and_said_so_in_help(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    _render(home, out, "report", "oct-19", "--format", "md", "--lang", "zh")
+    assert "# 巡检报告 oct-19" in out.read_text(encoding="utf-8")
+    assert "zh means zh-Hans" in " ".join(patrol(home, "report", "--help").stdout.split())
+    bad = patrol(home, "report", "oct-19", "--lang", "fr")
+    assert bad.code == 2 and "'en', 'zh', 'zh-hans', 'zh-hant'" in bad.stderr.lower()
+
+
+def test_simplified_workbooks_use_simplified_glyphs(home: Path, tmp_path: Path) -> None:
+    for lang, font in (("zh-Hans", "Noto Sans CJK SC"), ("zh-Hant", "Noto Sans CJK TC")):
+        out = tmp_path / f"{lang}.xlsx"
+        _render(home, out, "report", "oct-19", "--format", "xlsx", "--lang", lang)
+        book = load_workbook(out)
+        assert {c.font.name for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value} == {font}
