@@ -36,7 +36,8 @@ LANGS = ("zh-Hans", "zh-Hant")
 NAMES = frozenset(w.lower() for w in (
     "patrol", "Cisco", "IOS", "Juniper", "JunOS", "Arista", "EOS", "FortiOS", "FortiGate", "NetApp", "ONTAP", "Linux",
     "NTP", "SNMP", "SNMPv", "SSH", "Telnet", "HTTP", "HTTPS", "TLS", "SSL", "API", "CPU", "RAM", "LUN", "SLA", "UTC",
-    "PNG", "TCP", "UDP", "AAA", "TACACS", "RADIUS", "VLAN", "ACL", "BGP", "OSPF", "DNS", "NFS", "SMB", "CIFS", "iSCSI", "RAID",
+    "PNG", "TCP", "UDP", "AAA", "TACACS", "RADIUS", "VLAN", "ACL", "BGP", "OSPF", "DNS", "NFS", "SMB", "CIFS",
+    "iSCSI", "RAID",
     "syslog", "JSON", "XML", "UID", "PermitRootLogin",
 ))
 #: Snapshot keys whose values are not device data (they are rendered translated): the resource kind,

@@ -18,7 +18,8 @@ MESSAGES = [
     "used_percent = 40, is < 85",
     "facts.uptime = 'n/a' is not comparable with 3600",
     "security.telnet_enabled is True, expected False",
-    "security.ntp_servers is ['192.0.2.99'], expected equals ['192.0.2.123']: missing ['192.0.2.123']; extra ['192.0.2.99']",
+    "security.ntp_servers is ['192.0.2.99'], expected equals ['192.0.2.123']: missing ['192.0.2.123']; "
+    "extra ['192.0.2.99']",
     "security.uid0_users is ['root', 'toor'], expected subset ['root']: extra ['toor']",
     "security.ntp_servers superset ['192.0.2.123']",
     "security.users is 'x', not a list",

@@ -80,7 +80,9 @@ def test_ticket_show_titles_in_both_languages(patrol_cli: PatrolCLI, db: Path) -
         assert "security.telnet_enabled is True, expected False" in shown.stdout
 
 
-@pytest.mark.parametrize(("lang", "telnet", "volume"), [("en", TELNET_EN, VOLUME_EN), ("zh-Hant", TELNET_ZH, VOLUME_ZH_HANT)])
+@pytest.mark.parametrize(
+    ("lang", "telnet", "volume"), [("en", TELNET_EN, VOLUME_EN), ("zh-Hant", TELNET_ZH, VOLUME_ZH_HANT)]
+)
 def test_report_check_column_shows_the_problem(
     patrol_cli: PatrolCLI, db: Path, tmp_path: Path, lang: str, telnet: str, volume: str
 ) -> None:
