@@ -61,7 +61,8 @@ def capacity_chart(series: pd.DataFrame, f: Forecast, lang: str) -> bytes:
         ax.axhline(f.threshold, color="#b3261e", linestyle="--", label=f"{L['threshold']} {f.threshold:g}%")
         ax.set_ylim(0, 100)
 
-    return line_chart({f"{f.host}:{f.name}": s}, f"{f.host} {f.name}", L["date"], L["used"], extra=threshold)
+    return line_chart({f"{f.host}:{f.name}": s}, f"{f.host} {f.name}", L["date"], L["used"], extra=threshold,
+                      lang=lang)
 
 
 #: per rule kind: the evidence chart's title (placeholders: the proposal's evidence), x and y labels
@@ -94,7 +95,7 @@ def evidence_chart(p: Proposal, kind: str, lang: str) -> bytes | None:
         ax.legend(loc="best", fontsize=8)
 
     return bar_chart(values, title.format(**p.evidence), xlabel, ylabel, unit="%" if kind == "sla" else "",
-                     extra=target_line if target is not None else None)  # fmt: skip
+                     extra=target_line if target is not None else None, lang=lang)  # fmt: skip
 
 
 #: the names of a proposal's evidence figures in Chinese (English shows the figure's key)
