@@ -110,6 +110,7 @@ def _fleet_charts(store: Store, contract: ServiceContract, lang: str) -> dict[st
     frames = trends(store, now - timedelta(days=TREND_DAYS), "domain", contract, now).frames
     compliance, tickets = frames["compliance"], frames["opened_resolved"]
     has_tickets = not tickets.empty and int(tickets[["opened", "resolved"]].to_numpy().sum()) > 0
+    lang = "zh-Hant" if lang == "zh" else lang  # the dashboard's zh is its Traditional text (service/i18n.py)
     return {
         "compliance": data_uri(compliance_chart(compliance, lang)) if not compliance.empty else None,
         "opened_resolved": data_uri(opened_resolved_chart(tickets, lang)) if has_tickets else None,
