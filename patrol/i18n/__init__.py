@@ -15,7 +15,9 @@ Language names are resolved in one place (:func:`resolve`): ``zh`` and ``zh_CN``
 ``zh-Hans``; ``zh_TW``/``zh_HK``/``zh_MO`` are ``zh-Hant``; anything else is ``en``.
 :func:`default_lang` reads the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) the same way.
 
-Cost: converting the ~400 labels of a report takes ~30 ms; results are cached per text.
+Cost (measured): loading OpenCC's tables and the glossary once per process ~110 ms, on first use
+(never at import); the 111 report labels then take ~10 ms to Simplified, ~0.3 ms to Traditional;
+every converted text is cached.
 """
 
 from __future__ import annotations
