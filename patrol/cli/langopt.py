@@ -1,6 +1,6 @@
 """``--lang``: one option for every command that renders text for people.
 
-Accepts ``en``, ``zh`` (= ``zh-Hans``), ``zh-Hans`` and ``zh-Hant`` (any case) and hands the
+Accepts ``en``, ``zh`` (= ``zh-Hans``), ``zh-Hans`` and ``zh-Hant`` and hands the
 command the canonical name (:func:`patrol.i18n.resolve`); the default comes from the locale
 (``LANG=zh_CN.UTF-8`` gives ``zh-Hans``, ``zh_TW``/``zh_HK`` give ``zh-Hant``) unless a
 command fixes one.
@@ -26,7 +26,7 @@ def lang_option(what: str = "Report language", default: str | None = None) -> Ca
     """The ``--lang`` decorator; ``default`` (e.g. ``"en"``) replaces the locale's language."""
     return click.option(
         "--lang",
-        type=click.Choice(LANG_CHOICES, case_sensitive=False),
+        type=click.Choice(LANG_CHOICES),
         default=default or default_lang,
         show_default=default is not None,
         callback=_canonical,

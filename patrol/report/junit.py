@@ -22,10 +22,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import Counter
 
-from patrol.i18n import pick
+from patrol.i18n import is_zh, pick
 from patrol.i18n.messages import finding_message, reason_text
 from patrol.models import Finding
-from patrol.report.labels import status_label
+from patrol.report.labels import labels, status_label
 from patrol.report.model import HostReport, RunReport
 
 __all__ = ["render_junit"]
@@ -62,7 +62,7 @@ def _host_suite(host: HostReport, lang: str) -> tuple[ET.Element, Counter[str]]:
             ET.SubElement(case, "error", type=line.outcome, message=finding_message(line.message or line.outcome, lang))
             tally["errors"] += 1
         elif line.outcome == "not_applicable":
-            ET.SubElement(case, "skipped", message=line.outcome)
+            ET.SubElement(case, "skipped", message=labels(lang)[line.outcome] if is_zh(lang) else line.outcome)
             tally["skipped"] += 1
     for key in ("tests", "failures", "errors", "skipped"):
         suite.set(key, str(tally[key]))
