@@ -105,7 +105,7 @@ def _service_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return lang_option("Language of the tables and titles")(fn)
+    return lang_option("Language of the `patrol tickets` table and of ticket titles")(fn)
 
 
 def _by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
