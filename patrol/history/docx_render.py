@@ -45,7 +45,7 @@ def _name_fonts(r_pr: Any, lang: str) -> None:
         fonts.attrib.pop(qn(attribute), None)
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
-    fonts.set(qn("w:eastAsia"), cjk_font(lang) if is_zh(lang) else EAST_ASIAN_FONT)
+    fonts.set(qn("w:eastAsia"), cjk_font(lang))  # EAST_ASIAN_FONT (TC), SC in zh-Hans
     if is_zh(lang):
         language = r_pr.find(qn("w:lang"))
         if language is None:
