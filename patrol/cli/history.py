@@ -19,7 +19,10 @@ from rich.table import Table
 
 from patrol.cli.common import Context, fail, handled, out, print_table
 from patrol.cli.dates import Edge, when
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath
+from patrol.cli.words import cli_words
+from patrol.i18n import catalogue, is_zh, zh_text
 from patrol.models import utcnow
 
 if TYPE_CHECKING:
@@ -58,14 +61,7 @@ def _json(data: Any) -> None:
 _SINCE = click.option("--since", default="90d", show_default=True, help="Period: 90d, 12w, a date or 'all'.")
 
 
-def _lang_default() -> str:
-    from patrol.report.labels import default_lang
-
-    return default_lang()
-
-
-_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_lang_default,
-                     help="Language of labels and charts [default: from the locale].")  # fmt: skip
+_LANG = lang_option("Language of labels and charts")
 
 _TITLES = {
     "compliance": "compliance % per day", "opened_resolved": "tickets opened vs resolved per week",
@@ -251,28 +247,33 @@ def propose(obj: Context, since: str, fmt: str, output: Path | None, rules: Path
             limit = DOCUMENT_TOP if top is None else top
             out.print(str(write_proposals(obj.store, found, rule_list, start, fmt, lang, path, limit)[0]))
             return
-    _print_proposals(found, since, TABLE_TOP if top is None else top)
+    _print_proposals(found, since, TABLE_TOP if top is None else top, lang)
 
 
 #: rows of the ``patrol propose`` table unless ``--top`` says otherwise
 TABLE_TOP = 50
+#: the table's closing note when ``--top`` leaves proposals out
+PROPOSAL_MORE = {"en": {"more": "{n} more proposals rank below these (--top 0 shows all, --format json lists them)"},
+                 "zh": {"more": "另有 {n} 項排名較後的建議（--top 0 全部顯示，--format json 列出全部）"}}  # fmt: skip
 
 
-def _print_proposals(found: list[Any], since: str, top: int) -> None:
+def _print_proposals(found: list[Any], since: str, top: int, lang: str = "en") -> None:
+    W = cli_words(lang)
     if not found:
-        out.print(f"no proposal: nothing in the history since {since} matches a rule (or there is no data)")
+        out.print(W["no_proposal"].format(since=since))
         return
-    table = Table(title="improvement proposals, ranked", title_justify="left")
-    for column in ("#", "priority", "proposal", "assets", "timeline"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=W["proposals_title"], title_justify="left")
+    for column in ("rank", "priority", "proposal", "assets", "timeline"):
+        table.add_column(W[column], overflow="fold")
     shown = found[:top] if top else found
     for i, p in enumerate(shown, 1):
         assets = ", ".join(p.assets[:5]) + (" …" if len(p.assets) > 5 else "")
-        table.add_row(str(i), p.priority.value, p.title, assets, p.timeline)
-    print_table(table, keys={"#"})
+        priority = zh_text(p.priority.zh, lang) if is_zh(lang) else p.priority.value
+        table.add_row(str(i), priority, p.title, assets, p.timeline)
+    print_table(table, keys={W["rank"]})
     if len(found) > len(shown):
         more = len(found) - len(shown)
-        out.print(f"{more} more proposals rank below these (--top 0 shows all, --format json lists them)")
+        out.print(catalogue(PROPOSAL_MORE, lang)["more"].format(n=more))
 
 
 COMMANDS.extend([forecast, propose])

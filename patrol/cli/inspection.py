@@ -30,6 +30,7 @@ from patrol.cli.common import (
     print_table,
 )
 from patrol.cli.known import require_host
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath, InventorySource
 from patrol.errors import ReportError
 from patrol.models import Finding, Host, HostResult, RunStatus, RunSummary, Severity
@@ -89,8 +90,7 @@ def _raise_keyboard_interrupt(*_: Any) -> None:
     type=CwdPath(dir_okay=False),
     help="Vault password file [env PATROL_VAULT_PASSWORD_FILE].",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=lambda: _locale_lang(),
-              help="Report language [default: from the locale, LANG=zh_* gives zh].")
+@lang_option()
 @click.pass_obj
 def run(
     obj: Context,
@@ -280,14 +280,7 @@ def _waiver_cell(finding: Finding) -> str:
     return f"[magenta]waived[/] #{w.id} until {w.until:%Y-%m-%d}: {escape(w.reason)}"
 
 
-def _locale_lang() -> str:
-    from patrol.report.labels import default_lang
-
-    return default_lang()
-
-
-_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_locale_lang,
-                     help="Report language [default: from the locale, LANG=zh_* gives zh].")  # fmt: skip
+_LANG = lang_option()
 
 
 @click.command()

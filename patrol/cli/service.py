@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from patrol.cli.common import EXIT_FAILURE, Context, fail, handled, out, print_table
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath, InventorySource
 
 __all__ = ["COMMANDS"]
@@ -36,7 +37,7 @@ def schedule() -> None:
               type=CwdPath(dir_okay=False, exists=True), help="Vault password file.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "junit", "xlsx"]), default="html",
               show_default=True, help="Report format (a monthly report: html, md or xlsx).")  # fmt: skip
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Report language.")
+@lang_option(default="en")
 @click.option("--recipient", "recipients", multiple=True,
               help="Report recipient: a notify target of the service file (repeatable).")  # fmt: skip
 @click.option("--report-period", "period", type=click.Choice(["monthly"]),

@@ -30,7 +30,10 @@ from patrol.cli.common import (
 )
 from patrol.cli.dates import when
 from patrol.cli.known import require_host
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath
+from patrol.cli.words import cli_words
+from patrol.i18n import is_zh, zh_text
 from patrol.models import Severity, utcnow
 from patrol.tickets import (
     Channel,
@@ -89,19 +92,29 @@ def _service_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from patrol.report.labels import default_lang
-
-    text = "Language of the titles [default: from the locale, LANG=zh_* gives zh]."
-    return click.option("--lang", type=click.Choice(["en", "zh"]), default=default_lang, help=text)(fn)
+    return lang_option("Language of the `patrol tickets` table and of ticket titles")(fn)
 
 
 def _by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--by", help="Who makes the change (audit trail) [env PATROL_USER; default login name].")(fn)
 
 
-def _label(ticket: Ticket) -> str:
-    waived = " [magenta]waived 豁免[/]" if ticket.waiver_id is not None and ticket.active else ""
-    return f"{ticket.state.value} {ticket.state.zh}{waived}"
+def _label(ticket: Ticket, lang: str = "en") -> str:
+    W = cli_words(lang)
+    waived = f" [magenta]{W['waived']}[/]" if ticket.waiver_id is not None and ticket.active else ""
+    return (zh_text(ticket.state.zh, lang) if is_zh(lang) else f"{ticket.state.value} {ticket.state.zh}") + waived
+
+
+def _filter_name(state: str, lang: str) -> str:
+    """A ``--state`` filter (``open``, ``all``, a ticket state) in ``lang``."""
+    if not is_zh(lang) or state not in STATES:
+        return state
+    return cli_words(lang).get(f"filter.{state}") or zh_text(TicketState(state).zh, lang)
+
+
+def _bilingual(value: str, zh: str, lang: str) -> str:
+    """``critical 特急`` in English, ``特急`` (in the reader's script) in Chinese."""
+    return zh_text(zh, lang) if is_zh(lang) else f"{value} {zh}"
 
 
 def _worst_clock(states: list[ClockState]) -> ClockState:
@@ -109,13 +122,15 @@ def _worst_clock(states: list[ClockState]) -> ClockState:
     return min(states, key=lambda c: order.index(c.status))
 
 
-def _clock_text(state: ClockState, now: datetime) -> str:
-    style = CLOCK_STYLE.get(state.status, "")
+def _clock_text(state: ClockState, now: datetime, lang: str = "en") -> str:
+    style, W = CLOCK_STYLE.get(state.status, ""), cli_words(lang)
+    status = W.get(f"status.{state.status}", state.status)
     if state.status == "release":
-        return f"[{style}]release {escape(state.target_release or '')}[/]"
+        return f"[{style}]{W['release'].format(release=escape(state.target_release or ''))}[/]"
     if state.deadline is None or state.remaining is None:
-        return f"[{style}]{state.status}[/]" if style else state.status
-    text = f"{state.clock} {state.status} ({time_left(state.remaining)})"
+        return f"[{style}]{status}[/]" if style else status
+    left = time_left(state.remaining, zh=is_zh(lang))
+    text = W["clock"].format(clock=W.get(f"clock.{state.clock}", state.clock), status=status, left=left)
     return f"[{style}]{text}[/]" if style else text
 
 
@@ -152,19 +167,21 @@ def tickets_cmd(obj: Context, state: str, priority: tuple[str, ...], klass: str 
     if as_json:
         out.print_json(json.dumps([_ticket_json(t, contract, now) for t in found]))
         return
-    as_at = f", SLA clocks as at {when('--at', at).text}" if at else ""
-    table = Table(title=f"tickets ({state}{as_at}): {len(found)}", title_justify="left")
-    for column in ("id", "priority", "state", "class", "host", "location", "title", "seen", "SLA", "assignee"):
-        table.add_column(column, overflow="fold")
+    W = cli_words(lang)
+    as_at = W["as_at"].format(at=when("--at", at).text) if at else ""
+    title = W["tickets_title"].format(state=_filter_name(state, lang), as_at=as_at, n=len(found))
+    table = Table(title=title, title_justify="left")
+    for column in ("id", "priority", "state", "class", "host", "location", "title", "seen", "sla", "assignee"):
+        table.add_column(W[column], overflow="fold")
     for t in found:
         table.add_row(
-            str(t.id), f"[{SEVERITY_STYLE[t.priority.value]}]{t.priority.value} {t.priority.zh}[/]", _label(t),
-            f"{t.klass.value} {t.klass.zh}", escape(t.host or ""), escape("" if t.host else t.location),
-            escape(t.title_in(lang)),
-            f"{t.occurrences}x" + (f" (reopened {t.recurrence}x)" if t.recurrence else ""),
-            _clock_text(_worst_clock(clocks(t, contract, now)), now), escape(t.assignee or ""),
+            str(t.id), f"[{SEVERITY_STYLE[t.priority.value]}]{_bilingual(t.priority.value, t.priority.zh, lang)}[/]",
+            _label(t, lang), _bilingual(t.klass.value, t.klass.zh, lang), escape(t.host or ""),
+            escape("" if t.host else t.location), escape(t.title_in(lang)),
+            W["times"].format(n=t.occurrences) + (W["reopened_times"].format(n=t.recurrence) if t.recurrence else ""),
+            _clock_text(_worst_clock(clocks(t, contract, now)), now, lang), escape(t.assignee or ""),
         )  # fmt: skip
-    print_table(table, keys={"id", "host"})
+    print_table(table, keys={W["id"], W["host"]})
 
 
 # --- patrol ticket ... -------------------------------------------------------------------

@@ -29,6 +29,7 @@ from patrol.history.charts import compliance_chart, opened_resolved_chart
 from patrol.history.frames import History, load_history
 from patrol.history.proposals import Rule, propose
 from patrol.history.trends import compliance, opened_resolved, repeat_offenders, sla_attainment
+from patrol.i18n import resolve
 from patrol.models import Severity
 from patrol.store import Store
 from patrol.tickets.contract import ServiceContract
@@ -96,7 +97,7 @@ def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
 def build_period(store: Store, period: str, lang: str, contract: ServiceContract, rules: list[Rule]) -> PeriodReport:
     """Everything the monthly report shows about ``period`` (``YYYY-MM``)."""
     start, end = parse_period(period)
-    report = PeriodReport(period, start, end, "zh" if lang == "zh" else "en")
+    report = PeriodReport(period, start, end, resolve(lang))
     history = load_history(store, start, end)  # nothing observed after the month counts
     if history.empty:
         return report

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from patrol.history.charts import data_uri
 from patrol.history.period import PeriodReport
+from patrol.i18n import catalogue, cjk_font, is_zh, resolve
 from patrol.report.atomic import write_atomic
 from patrol.report.labels import domain_label, labels
 from patrol.report.markdown import NO_CHART_NOTE, chart_file, md_table
@@ -51,7 +52,7 @@ def _v(value: Any) -> str:
 
 
 def _sections(r: PeriodReport) -> list[tuple[str, list[str], list[list[Any]]]]:
-    P, S = PERIOD_LABELS[r.lang], labels(r.lang)
+    P, S = catalogue(PERIOD_LABELS, r.lang), labels(r.lang)
     return [
         (P["compliance"], [S["domain"], P["percent"]], [[domain_label(d, r.lang), v] for d, v in r.compliance.items()]),
         (P["open_now"], [S["severity"], S["count"]], [[S[k], v] for k, v in r.findings_by_severity.items()]),
@@ -66,12 +67,17 @@ def _sections(r: PeriodReport) -> list[tuple[str, list[str], list[list[Any]]]]:
 
 
 def _head(r: PeriodReport) -> tuple[str, list[str]]:
-    P = PERIOD_LABELS[r.lang]
+    P = catalogue(PERIOD_LABELS, r.lang)
     title = f"{P['title']} {r.period}"
     if not r.runs:
         return title, [P["no_data"]]
     return title, [f"{P['runs']}: {r.runs}", f"{P['coverage']}: {r.coverage_percent}%",
                    f"{P['tickets']}: {r.opened} {P['opened']}, {r.resolved} {P['resolved']}"]  # fmt: skip
+
+
+def _chart_name(r: PeriodReport, key: str) -> str:
+    """A chart's alt text: its key (``compliance``) in English, its section's name in Chinese."""
+    return catalogue(PERIOD_LABELS, r.lang).get(key, key) if is_zh(r.lang) else key
 
 
 def _markdown(r: PeriodReport, chart_links: dict[str, str] | None) -> str:
@@ -81,11 +87,11 @@ def _markdown(r: PeriodReport, chart_links: dict[str, str] | None) -> str:
         for name, header, rows in _sections(r):
             lines += [f"## {name}", "", *(md_table(header, rows) if rows else [PERIOD_LABELS[r.lang]["none"], ""])]
         if r.charts:
-            lines += [f"## {PERIOD_LABELS[r.lang]['charts']}", ""]
+            lines += [f"## {catalogue(PERIOD_LABELS, r.lang)['charts']}", ""]
             if chart_links is None:
                 lines.append(NO_CHART_NOTE)
             else:
-                lines += [f"![{k}]({quote(chart_links[k])})\n" for k in r.charts]
+                lines += [f"![{_chart_name(r, k)}]({quote(chart_links[k])})\n" for k in r.charts]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -104,7 +110,7 @@ def _docx(r: PeriodReport) -> bytes:
             else:
                 doc.paragraph(PERIOD_LABELS[r.lang]["none"])
         if r.charts:
-            doc.heading(PERIOD_LABELS[r.lang]["charts"], 1)
+            doc.heading(catalogue(PERIOD_LABELS, r.lang)["charts"], 1)
         for png in r.charts.values():
             doc.picture(png)
     return doc.to_bytes()
@@ -113,7 +119,7 @@ def _docx(r: PeriodReport) -> bytes:
 def _html(r: PeriodReport) -> str:
     e = html.escape
     title, facts = _head(r)
-    parts = [f'<!DOCTYPE html><html lang="{"zh-Hant" if r.lang == "zh" else "en"}"><head><meta charset="utf-8">'
+    parts = [f'<!DOCTYPE html><html lang="{resolve(r.lang)}"><head><meta charset="utf-8">'
              f"<title>{e(title)}</title><style>{_CSS}</style></head><body><h1>{e(title)}</h1>",
              "<ul id=\"facts\">" + "".join(f"<li>{e(f)}</li>" for f in facts) + "</ul>"]  # fmt: skip
     if r.runs:
@@ -124,13 +130,15 @@ def _html(r: PeriodReport) -> str:
             parts.append(f"<h2>{e(name)}</h2><table><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in header) + "</tr>")
             parts += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows]
             parts.append("</table>")
-        parts += [f'<img class="chart" alt="{e(k)}" src="{data_uri(png)}">' for k, png in r.charts.items()]
+        parts += [f'<img class="chart" alt="{e(_chart_name(r, k))}" src="{data_uri(png)}">'
+                  for k, png in r.charts.items()]
     return "".join([*parts, "</body></html>\n"])
 
 
 _CSS = (
     '@font-face{font-family:"PatrolCJK";src:local("Noto Sans CJK TC"),local("Noto Sans CJK SC")}'
     'body{font:14px/1.45 "Noto Sans","PatrolCJK","Noto Sans CJK TC",sans-serif;margin:24px}'
+    'html:lang(zh-Hans) body{font-family:"Noto Sans","Noto Sans CJK SC",sans-serif}'
     "table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left}"
     ".chart{max-width:100%;display:block;margin:8px 0}@media print{@page{size:A4;margin:14mm}}"
 )
@@ -141,8 +149,8 @@ def _xlsx(r: PeriodReport) -> bytes:
     ws = wb.active
     assert ws is not None
     title, facts = _head(r)
-    ws.title = PERIOD_LABELS[r.lang]["title"][:31]
-    font = Font(name="Noto Sans CJK TC", size=10)
+    ws.title = catalogue(PERIOD_LABELS, r.lang)["title"][:31]
+    font = Font(name=cjk_font(r.lang), size=10)
     for row in [[title], *[[f] for f in facts], []]:
         append_row(ws, row)
     if r.runs:

@@ -37,6 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from patrol.i18n import resolve
 from patrol.models import DeviceClass, Finding, Outcome, RunSummary, Severity, Snapshot, utcnow
 from patrol.report.extras import CheckLine, DriftSummary, TicketMoves, check_lines, drift_summary, ticket_lines
 from patrol.store import HostRow, Store
@@ -155,7 +156,7 @@ def build_report(store: Store, run_id: str, lang: str = "en") -> RunReport:
     waived = Counter(f.severity.value for f in findings if f.waived)
     by_domain = Counter(f.domain.value for f in findings if not f.waived)
     return RunReport(
-        lang="zh" if lang == "zh" else "en",
+        lang=resolve(lang),
         run=count_waived(summary, findings),
         coverage=Coverage(
             inspected=summary.hosts_inspected,

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from patrol import plugins
 from patrol.errors import ConfigError, NotFoundError
+from patrol.i18n import LANG_CHOICES
 from patrol.service.deps import Limit, Operator, ScheduleBody, State, TransitionBody, Viewer
 from patrol.store import Store
 from patrol.tickets import ServiceContract
@@ -31,7 +32,7 @@ RUN_FORMATS = ("html", "md", "json", "junit", "xlsx")
 PERIOD_FORMATS = ("html", "md", "xlsx")
 RunFormat = Literal["html", "md", "json", "junit", "xlsx"]
 PeriodFormat = Literal["html", "md", "xlsx"]
-Lang = Literal["en", "zh"]
+Lang = Literal["en", "zh", "zh-Hans", "zh-Hant"]
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
@@ -96,8 +97,8 @@ def report_download(store: Store, run: str, format: str, lang: str) -> Response:
     """The run's report rendered now by the ``patrol.reports`` plugin (as ``patrol report``), as an attachment."""
     from patrol.report import build_report
 
-    if format not in RUN_FORMATS or lang not in ("en", "zh"):
-        raise HTTPException(422, f"format is one of {', '.join(RUN_FORMATS)}; lang is 'en' or 'zh'")
+    if format not in RUN_FORMATS or lang not in LANG_CHOICES:
+        raise HTTPException(422, f"format is one of {', '.join(RUN_FORMATS)}; lang is one of {', '.join(LANG_CHOICES)}")
     run_id = store.resolve_run(run)
     body = plugins.load("patrol.reports", format)(build_report(store, run_id, lang=lang))
     return _download(f"report-{run_id}.{'xml' if format == 'junit' else format}", body, format)
@@ -107,8 +108,9 @@ def period_download(store: Store, contract: ServiceContract, period: str, format
     """The monthly report of ``period`` rendered as ``patrol report --period`` does, as an attachment."""
     from patrol.history.delivery import render_for_delivery
 
-    if format not in PERIOD_FORMATS or lang not in ("en", "zh"):
-        raise HTTPException(422, f"format is one of {', '.join(PERIOD_FORMATS)}; lang is 'en' or 'zh'")
+    if format not in PERIOD_FORMATS or lang not in LANG_CHOICES:
+        raise HTTPException(422, f"format is one of {', '.join(PERIOD_FORMATS)}; "
+                                 f"lang is one of {', '.join(LANG_CHOICES)}")
     if not _PERIOD.match(period):
         raise HTTPException(422, f"period {period!r}: expected a month YYYY-MM, e.g. 2026-10")
     try:

@@ -48,6 +48,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from patrol.errors import NotFoundError
+from patrol.i18n import LANG_CHOICES
 from patrol.models import utcnow
 from patrol.paths import PROFILES_DIR
 from patrol.service.errors import ScheduleError
@@ -76,7 +77,7 @@ __all__ = [
 
 MISFIRE_GRACE = timedelta(hours=1)
 SCHEDULES_FILE = PROFILES_DIR / "schedules.yml"
-FORMATS, PERIOD_FORMATS, LANGS = ("html", "md", "json", "junit", "xlsx"), ("html", "md", "xlsx"), ("en", "zh")
+FORMATS, PERIOD_FORMATS, LANGS = ("html", "md", "json", "junit", "xlsx"), ("html", "md", "xlsx"), LANG_CHOICES
 PERIODS = ("monthly",)
 
 

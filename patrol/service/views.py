@@ -37,6 +37,7 @@ from markupsafe import Markup
 from patrol.drift.engine import DriftData
 from patrol.drift.timetravel import Row
 from patrol.errors import NotFoundError, PatrolError
+from patrol.i18n import catalogue, is_zh
 from patrol.models import Finding, RunSummary, utcnow
 from patrol.redact import mask_markers
 from patrol.store import Store
@@ -133,6 +134,7 @@ def _fleet_charts(store: Store, contract: ServiceContract, lang: str) -> dict[st
     frames = trends(store, now - timedelta(days=TREND_DAYS), "domain", contract, now).frames
     compliance, tickets = frames["compliance"], frames["opened_resolved"]
     has_tickets = not tickets.empty and int(tickets[["opened", "resolved"]].to_numpy().sum()) > 0
+    lang = "zh-Hant" if lang == "zh" else lang  # the dashboard's zh is its Traditional text (service/i18n.py)
     return {
         "compliance": data_uri(compliance_chart(compliance, lang)) if not compliance.empty else None,
         "opened_resolved": data_uri(opened_resolved_chart(tickets, lang)) if has_tickets else None,
@@ -173,9 +175,9 @@ def _capacity(store: Store, host: str, lang: str) -> str | None:
             series[f"{kind} {name}"] = group.set_index("at")["used_percent"]
     if not series:
         return None
-    labels = CHART_LABELS.get(lang, CHART_LABELS["en"])
-    title = f"{host}: {'容量' if lang == 'zh' else 'capacity'}"
-    ylabel = "使用率 (%)" if lang == "zh" else "Used (%)"
+    labels = catalogue(CHART_LABELS, lang)
+    title = f"{host}: {'容量' if is_zh(lang) else 'capacity'}"
+    ylabel = "使用率 (%)" if is_zh(lang) else "Used (%)"
     png = line_chart(series, title, labels["date"], ylabel, extra=lambda ax: ax.set_ylim(0, 100))
     return data_uri(png)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from patrol.i18n import pick
 from patrol.models import Severity
 
 __all__ = [
@@ -103,7 +104,7 @@ class Channel(StrEnum):
             "remote": "遠程服務",
             "email": "郵件",
             "onsite": "現場服務",
-            "phone": "電話回訪",
+            "phone": "電話訪問",
             "training": "培訓",
         }[self.value]
 
@@ -176,8 +177,8 @@ class Ticket(BaseModel):
         return {("class" if key == "klass" else key): value for key, value in data.items()}
 
     def title_in(self, lang: str) -> str:
-        """The title in ``lang`` (``zh`` falls back to the stored English title)."""
-        return self.title_zh if lang == "zh" and self.title_zh else self.title
+        """The title in ``lang`` (Chinese falls back to the stored English title)."""
+        return pick(self.title, self.title_zh, lang)
 
     @property
     def fault_record(self) -> dict[str, str]:

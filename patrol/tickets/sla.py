@@ -22,6 +22,7 @@ it again — by the scheduler every few minutes — never escalates or notifies 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -66,10 +67,19 @@ def _span(seconds: int) -> str:
     return f"{minutes} min" if minutes else f"{seconds} s"
 
 
-def time_left(remaining: timedelta) -> str:
-    """``12 min left``, ``2 h 5 min left``, ``40 s left``, ``overdue 3 min``, ``overdue 1 d 2 h``."""
+_ZH_UNITS = {" d": " 天", " h": " 小時", " min": " 分鐘", " s": " 秒"}
+
+
+def time_left(remaining: timedelta, zh: bool = False) -> str:
+    """``12 min left``, ``2 h 5 min left``, ``40 s left``, ``overdue 3 min``, ``overdue 1 d 2 h``
+    (``zh``: ``剩餘 12 分鐘``, ``超時 3 分鐘``, in Traditional characters like every authored zh text)."""
     seconds = math.floor(remaining.total_seconds())
-    return f"{_span(seconds)} left" if seconds >= 0 else f"overdue {_span(-seconds)}"
+    span = _span(abs(seconds))
+    if zh:
+        for unit, word in _ZH_UNITS.items():
+            span = re.sub(rf"{unit}\b", word, span)
+        return f"剩餘 {span}" if seconds >= 0 else f"超時 {span}"
+    return f"{span} left" if seconds >= 0 else f"overdue {span}"
 
 
 def _state(ticket_id: int, clock: str, start: datetime, length: timedelta, stopped: datetime | None,

@@ -80,7 +80,7 @@ def test_trends_show_compliance_sla_sprawl_and_no_fake_hundred(cli: PatrolCLI) -
 
 
 def test_trends_png_charts(cli: PatrolCLI, tmp_path: Path) -> None:
-    result = cli("trends", "--format", "png", "--lang", "zh", "-o", str(tmp_path / "t.png"))
+    result = cli("trends", "--format", "png", "--lang", "zh-Hant", "-o", str(tmp_path / "t.png"))
     assert result.code == 0, result.output
     for name in ("t-compliance.png", "t-tickets.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -89,7 +89,7 @@ def test_trends_png_charts(cli: PatrolCLI, tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_proposals_html_with_charts_in_a_browser(cli: PatrolCLI, browser: Any, tmp_path: Path) -> None:
     page = tmp_path / "proposals.html"
-    result = cli("propose", "--since", "180d", "--format", "html", "--lang", "zh", "-o", str(page))
+    result = cli("propose", "--since", "180d", "--format", "html", "--lang", "zh-Hant", "-o", str(page))
     assert result.code == 0, result.output
     tab = open_report(browser, page, artifacts(tmp_path) / "proposals-zh.png", charts=5)
     text = tab.page.inner_text("body")

@@ -129,7 +129,7 @@ def test_a_cron_a_few_seconds_ahead_fires(served: tuple[PatrolCLI, Server, dict[
     run = server.call("GET", f"{API}/runs/{done['last_run_id']}", tokens["viewer"]).json()
     assert datetime.fromisoformat(run["started_at"]) >= at - timedelta(seconds=1)
     written = json.loads((cli.home / "runs" / done["last_run_id"] / "report.json").read_text())  # the schedule's
-    assert (written["lang"], [h["host"] for h in written["hosts"]]) == ("zh", ["core-sw2"])
+    assert (written["lang"], [h["host"] for h in written["hosts"]]) == ("zh-Hans", ["core-sw2"])  # zh is zh-Hans
 
 
 def test_two_servers_on_one_database_run_a_due_schedule_and_deliver_a_due_report_once(tmp_path: Any) -> None:
