@@ -39,7 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from patrol.errors import ReportError
-from patrol.history.forecast import forecast
+from patrol.history.forecast import forecast, resource_label
 from patrol.history.frames import History, load_history
 from patrol.history.trends import flapping, sla_attainment, transitions, version_sprawl
 from patrol.models import Severity
@@ -174,9 +174,10 @@ def _capacity(rule: Rule, ctx: _Ctx) -> list[Proposal]:
     for f in found:
         days = f.days or 0.0
         kind = RESOURCE_KINDS.get(ctx.lang, {}).get(f.kind, f.kind)
-        figures = {"host": f.host, "name": f.name, "kind": kind, "threshold": f.threshold, "days": days,
-                   "days_low": f.days_low, "days_high": f.days_high, "current": f.current,
-                   "slope": f.slope_per_day or 0.0, "half": max(days / 2, 1)}  # fmt: skip
+        figures = {"host": f.host, "name": f.name, "kind": kind, "resource": resource_label(f.kind, f.name, kind),
+                   "threshold": f.threshold, "days": days, "days_low": f.days_low, "days_high": f.days_high,
+                   "current": f.current, "slope": f.slope_per_day or 0.0, "half": max(days / 2, 1),
+                   "since": f.over_since or ""}  # fmt: skip
         reached = rule.reached if f.status == "reached" else None
         out.append(_make(rule, ctx, figures, [f"{f.host}:{f.name}"], 1 / (1 + days), reached=reached))
     return out

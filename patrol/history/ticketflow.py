@@ -112,7 +112,9 @@ def clocks(h: History) -> pd.DataFrame:
     ``None`` for a clock still running at the window's end (one that ended later included)."""
     cols = ["ticket_id", "priority", "start", "end"]
     if h.events.empty:
-        return pd.DataFrame(columns=cols)
+        stamp = pd.Series(dtype="datetime64[ns, UTC]")
+        return pd.DataFrame({"ticket_id": pd.Series(dtype="int64"), "priority": pd.Series(dtype="object"),
+                             "start": stamp, "end": stamp})  # fmt: skip
     frame = pd.DataFrame(_cycles(h.events), columns=["ticket_id", "start", "end"])
     frame["end"] = pd.to_datetime(frame["end"], utc=True)
     started = _within(frame["start"], h.since, h.until)
