@@ -27,7 +27,7 @@ import yaml
 from patrol.errors import ConfigError
 from patrol.paths import PROFILES_DIR
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "config_file", "load_settings"]
 
 T = TypeVar("T")
 
@@ -131,6 +131,12 @@ PARAMETERS: dict[str, Parameter[Any]] = {
     "inventory_plugins": Parameter("service.inventory_plugins", "PATROL_INVENTORY_PLUGINS", _flag, lambda s: False),
 }
 SECTIONS = ("service",)
+
+
+def config_file() -> Path | None:
+    """The config file the settings are read from (absolute), or None when there is none."""
+    path = Path(os.environ.get("PATROL_CONFIG", "patrol.yml"))
+    return path.absolute() if path.is_file() else None
 
 
 def _read_file() -> dict[str, Any]:
