@@ -74,7 +74,8 @@ _LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_lang_de
 
 _TITLES = {
     "compliance": "compliance % per day", "opened_resolved": "tickets opened vs resolved per week",
-    "sla": "MTTR and SLA attainment per priority (resolve clock)", "repeat_hosts": "repeat offenders: hosts",
+    "sla": "MTTR and SLA attainment per priority (resolve clock; tickets = SLA clocks started or ended in the period)",
+    "repeat_hosts": "repeat offenders: hosts",
     "repeat_checks": "repeat offenders: checks", "flapping": "flapping checks (pass <-> fail)",
     "version_sprawl": "OS / firmware version sprawl per platform", "drift": "drift frequency per host",
 }  # fmt: skip

@@ -10,7 +10,7 @@ small results are pandas frames. Tickets and their events are pandas frames from
                      "percent": 92.3}],
      "opened_resolved": [{"week": "2026-11-23", "opened": 4, "resolved": 6}],
      "sla": [{"priority": "urgent", "tickets": 10, "resolved": 8, "mttr_hours": 5.2,
-              "met": 7, "missed": 3, "attainment_percent": 70.0}],
+              "met": 7, "missed": 3, "attainment_percent": 70.0}],   # tickets: SLA clocks (ticketflow)
      "repeat_hosts": [{"host": "core-sw1", "findings": 41, "checks": 3}],
      "repeat_checks": [{"check_id": "net.ntp.servers", "findings": 90, "hosts": 5}],
      "flapping": [{"host": "agg-sw1", "check_id": "net.interfaces.oper_down", "object": "Gi0/2/1",
