@@ -88,23 +88,17 @@ def weekly(h: History) -> pd.DataFrame:
     return table
 
 
-def _cycles(events: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timestamp | None]]:
-    """Every clock (ticket, start, end) of the tickets' moves, in time order per ticket."""
-    found: list[tuple[int, pd.Timestamp, pd.Timestamp | None]] = []
-    for key, group in events.groupby("ticket_id", sort=False):
-        ticket_id = int(str(key))
-        start: pd.Timestamp | None = None
-        for at, action in zip(group["at"], group["action"], strict=True):
-            if action in ("opened", "reopened"):
-                if start is not None:  # started again without a resolution: the earlier one never ended
-                    found.append((ticket_id, start, None))
-                start = at
-            elif start is not None:
-                found.append((ticket_id, start, at))
-                start = None
-        if start is not None:
-            found.append((ticket_id, start, None))
-    return found
+def _cycles(events: pd.DataFrame) -> pd.DataFrame:
+    """Every clock ``ticket_id, start, end`` of the tickets' moves: each opened/reopened move, ended
+    by the ticket's next move when that is a resolution (a start after a start: the first never ended)."""
+    ev = events.sort_values(["ticket_id", "at"], kind="stable").reset_index(drop=True)
+    nxt = ev.shift(-1)
+    starts = ev["action"].isin(["opened", "reopened"])
+    ended = (nxt["ticket_id"] == ev["ticket_id"]) & (nxt["action"] == "resolved")
+    frame = ev.loc[starts, ["ticket_id", "at"]].rename(columns={"at": "start"})
+    frame["end"] = pd.to_datetime(nxt["at"].where(ended), utc=True).loc[starts]
+    frame["ticket_id"] = frame["ticket_id"].astype("int64")
+    return frame.reset_index(drop=True)
 
 
 def clocks(h: History) -> pd.DataFrame:
@@ -115,8 +109,7 @@ def clocks(h: History) -> pd.DataFrame:
         stamp = pd.Series(dtype="datetime64[ns, UTC]")
         return pd.DataFrame({"ticket_id": pd.Series(dtype="int64"), "priority": pd.Series(dtype="object"),
                              "start": stamp, "end": stamp})  # fmt: skip
-    frame = pd.DataFrame(_cycles(h.events), columns=["ticket_id", "start", "end"])
-    frame["end"] = pd.to_datetime(frame["end"], utc=True)
+    frame = _cycles(h.events)
     started = _within(frame["start"], h.since, h.until)
     ended = frame["end"].notna() & _within(frame["end"].fillna(pd.Timestamp.min.tz_localize("UTC")), h.since, h.until)
     frame = frame[started | ended]
