@@ -148,3 +148,37 @@ def test_a_second_lab_is_refused_while_one_runs(monkeypatch: pytest.MonkeyPatch,
     finally:
         first.close()
     daemon.hold_lock().close()  # free again once the first lab ended
+
+
+@needs_root
+def test_lab_status_reports_a_killed_sshd_host_down(tmp_path: Path) -> None:
+    """`patrol lab status` on a lab whose db1 sshd was killed and whose one SSH device port accepts but is
+    silent: both down (a TCP connect alone said "up"); the daemon's restarts are shown."""
+    import json
+    import sys
+    from dataclasses import asdict
+
+    lab = SshdLab(prefix=PREFIX, subnet=SUBNET, hosts=(LabHost("solo", 11), LabHost("duo", 12)))
+    endpoints = lab.start(tmp_path / "lab")
+    try:
+        os.kill(lab._procs["duo"].pid, signal.SIGKILL)
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            device = Endpoint(host="core-sw1", kind="fakenos:cisco_ios", address="127.0.0.1",
+                              port=silent.getsockname()[1])  # fmt: skip
+            state = {"pid": os.getpid(), "ready": True, "endpoints": [asdict(e) for e in [device, *endpoints]],
+                     "health": {"solo": {"restarts": 1}}}  # fmt: skip
+            (tmp_path / "state.json").write_text(json.dumps(state), encoding="utf-8")
+            env = dict(os.environ, PATROL_LAB_STATE=str(tmp_path), COLUMNS="200", NO_COLOR="1")
+            run = [sys.executable, "-m", "patrol", "lab", "status"]
+            shown = subprocess.run([*run, "--json"], env=env, capture_output=True, text=True, check=True).stdout
+            table = subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout
+    finally:
+        lab.stop()
+    found = {e["host"]: e for e in json.loads(shown)["endpoints"]}
+    assert {h: e["reachable"] for h, e in found.items()} == {"core-sw1": False, "solo": True, "duo": False}
+    assert found["solo"]["restarts"] == 1
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if line.count("│") > 4}
+    assert "down (no SSH banner)" in rows["duo"] and "down (no SSH banner)" in rows["core-sw1"]
+    assert "up (restarted 1x)" in rows["solo"]
