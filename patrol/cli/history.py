@@ -65,7 +65,8 @@ _LANG = lang_option("Language of labels and charts")
 
 _TITLES = {
     "compliance": "compliance % per day", "opened_resolved": "tickets opened vs resolved per week",
-    "sla": "MTTR and SLA attainment per priority (resolve clock)", "repeat_hosts": "repeat offenders: hosts",
+    "sla": "MTTR and SLA attainment per priority (resolve clock; tickets = SLA clocks started or ended in the period)",
+    "repeat_hosts": "repeat offenders: hosts",
     "repeat_checks": "repeat offenders: checks", "flapping": "flapping checks (pass <-> fail)",
     "version_sprawl": "OS / firmware version sprawl per platform", "drift": "drift frequency per host",
 }  # fmt: skip
@@ -180,8 +181,10 @@ def _forecast_table(found: list[Any], metric: str) -> Table:
         table.add_column(column, overflow="fold")
     for f in found:
         band = "—" if f.days is None else f"~{f.days:.0f} ({_num(f.days_low)}–{_num(f.days_high)})"
+        band = "0 (over)" if f.status == "reached" else band
         status = f.reason if f.status == "too_few_points" else f.status + (f": {f.reason}" if f.reason else "")
-        table.add_row(f.host, f"{f.kind} {f.name}", _num(f.current, 1), _num(f.slope_per_day, 3),
+        slope = "—" if f.slope_per_day is None else f"{f.slope_per_day:.3f}"  # no fit: no growth figure
+        table.add_row(f.host, f.label, _num(f.current, 1), slope,
                       f"{f.threshold:g}%", band, status)  # fmt: skip
     return table
 

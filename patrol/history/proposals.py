@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from patrol.errors import ReportError
 from patrol.history.forecast import forecast
+from patrol.history.forecast import resource_label as resource_words
 from patrol.history.frames import History, load_history
 from patrol.history.trends import flapping, sla_attainment, transitions, version_sprawl
 from patrol.i18n import pick
@@ -171,9 +172,10 @@ def _capacity(rule: Rule, ctx: _Ctx) -> list[Proposal]:
     for f in found:
         days = f.days or 0.0
         kind = resource_label(f.kind, ctx.lang)  # the {kind} figure, named in the proposal's language
-        figures = {"host": f.host, "name": f.name, "kind": kind, "threshold": f.threshold, "days": days,
-                   "days_low": f.days_low, "days_high": f.days_high, "current": f.current,
-                   "slope": f.slope_per_day or 0.0, "half": max(days / 2, 1)}  # fmt: skip
+        figures = {"host": f.host, "name": f.name, "kind": kind, "resource": resource_words(f.kind, f.name, kind),
+                   "threshold": f.threshold, "days": days, "days_low": f.days_low, "days_high": f.days_high,
+                   "current": f.current, "slope": f.slope_per_day or 0.0, "half": max(days / 2, 1),
+                   "since": f.over_since or ""}  # fmt: skip
         reached = rule.reached if f.status == "reached" else None
         out.append(_make(rule, ctx, figures, [f"{f.host}:{f.name}"], 1 / (1 + days), reached=reached))
     return out

@@ -165,14 +165,14 @@ def _capacity(store: Store, host: str, lang: str) -> str | None:
     import pandas as pd
 
     from patrol.history.charts import CHART_LABELS, data_uri, line_chart
-    from patrol.history.forecast import metric_series
+    from patrol.history.forecast import metric_series, resource_label
 
     since = utcnow() - timedelta(days=TREND_DAYS)
     series: dict[str, pd.Series] = {}
     for metric in CAPACITY_METRICS:
         frame = metric_series(store, metric, since)
         for (kind, name), group in frame[frame["host"] == host].groupby(["kind", "name"]):
-            series[f"{kind} {name}"] = group.set_index("at")["used_percent"]
+            series[resource_label(str(kind), str(name))] = group.set_index("at")["used_percent"]
     if not series:
         return None
     labels = catalogue(CHART_LABELS, lang)

@@ -53,7 +53,7 @@ def test_monthly_report_in_three_formats(home: Path, tmp_path: Path) -> None:
     assert "- Average coverage: 75.0%" in text  # branch-sw9 is never reachable: 3 of 4
     assert "| Network devices |" in text and "![compliance](" in text
     reached = next(line for line in text.splitlines() if "Expand volume /vol/data on nas1" in line)
-    assert "over its 85% threshold | now: it is already over the threshold |" in reached  # not "85% in ~0 days"
+    assert "over its 85% threshold | now: it is already over the threshold (since 2026-10-12) |" in reached
     chart = text.split("![compliance](", 1)[1].split(")", 1)[0]  # inline (data:) or a PNG next to the file
     assert chart.startswith("data:image/png;base64,") or (md.parent / chart).read_bytes()[:4] == b"\x89PNG"
     xlsx = tmp_path / "m.xlsx"
