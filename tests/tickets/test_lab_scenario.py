@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -177,6 +178,7 @@ def test_sla_what_if_writes_nothing_then_the_real_breach_escalates_once(scenario
     short = yaml.safe_load(cli.service.read_text(encoding="utf-8")) | {"sla": {"critical": {"respond": "1s",
                                                                                             "resolve": "1s"}}}
     short_service = write_service(tmp_path / "short.yml", **short)
+    time.sleep(1.5)  # the resolve clock may have started at the assignment above: let its 1 s pass
     breach = cli("sla", "--service", str(short_service))
     assert breach.code == 0, breach.output
     assert "escalated now to Wang Wei" in breach.stdout
