@@ -104,7 +104,7 @@ EVIDENCE_NAMES_ZH = {
     "days_high": "最多天數", "current": "目前 %", "slope": "每天增長", "platform": "平台", "versions": "版本數",
     "hosts": "設備數", "detail": "明細", "check": "檢查項", "recurrences": "復發次數", "priority": "優先級",
     "missed": "超時", "closed": "已關閉", "attainment": "達成率 %", "target": "目標 %", "object": "對象",
-    "asset": "資產", "flips": "轉為失敗次數",
+    "asset": "資產", "flips": "轉為失敗次數", "resource": "資源", "since": "起始日期",
 }  # fmt: skip
 
 
