@@ -41,6 +41,8 @@ STATUS_ZH = {
     "unreachable": "無法連線", "auth_failed": "認證失敗", "timeout": "逾時", "parse_error": "解析錯誤",
     "error": "錯誤", "host_key_changed": "主機金鑰已變更", "skipped": "已略過", "pending": "待執行",
     "applied": "已套用", "verified": "已驗證", "rolled_back": "已回退", "approved": "已批准",
+    "host_key_unknown": "主機金鑰未登記", "applying": "套用中", "interrupted": "已中斷", "previewed": "已預覽",
+    "rollback_failed": "回退失敗",
 }
 
 #: Resource kinds (``Resource.kind``) in authored Chinese (the report's labels use them too).
