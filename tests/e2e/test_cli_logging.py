@@ -42,7 +42,8 @@ def test_verbose_shows_one_timing_line_per_host(patrol_cli: PatrolCLI, inventory
     assert "host lsw1:" not in quiet.stderr, quiet.stderr
     result = patrol_cli("-v", "run", "-i", str(inventory))
     assert result.code in (0, 1), result.output
-    assert re.search(r"host lsw1: ok in \d+\.\d\ds \(netmiko, 1 attempt\), \d+ checks, \d+ findings", result.stderr), result.stderr
+    timing = r"host lsw1: ok in \d+\.\d\ds \(netmiko, 1 attempt\), \d+ checks, \d+ findings"
+    assert re.search(timing, result.stderr), result.stderr
     assert re.search(r"host gone-sw: unreachable in \d+\.\d\ds", result.stderr), result.stderr
     assert "DEBUG" not in result.stderr and "paramiko" not in result.stderr
 
