@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +156,22 @@ def test_readme_lab_block_is_the_documented_sequence() -> None:
     steps = [argv[0] for argv in readme_commands()]
     assert steps == ["tickets", "remediate", "remediate", "ticket", "changes", "rollback"]
     assert Path(ROOT / demo_run_args()[demo_run_args().index("-i") + 1]).is_dir()
+
+
+def test_make_demo_ends_with_the_next_commands(cli: PatrolCLI, tmp_path: Path) -> None:
+    """The Makefile's DEMO_NEXT (what `make demo` prints last) names a real ticket and report."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert '@$(PY) -c "$$DEMO_NEXT" "$(PATROL)"' in makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    script = makefile.split("define DEMO_NEXT\n", 1)[1].split("\nendef", 1)[0]
+    patrol = tmp_path / "patrol"
+    patrol.write_text(f'#!/bin/sh\nexec {sys.executable} -m patrol "$@"\n')
+    patrol.chmod(0o755)
+    env = cli.env | {"PYTHONPATH": str(ROOT)}
+    shown = subprocess.run([sys.executable, "-c", script, str(patrol)], capture_output=True, text=True,
+                           env=env, cwd=ROOT, timeout=120, check=True).stdout  # fmt: skip
+    ticket = _ticket(cli, "core-sw1", NTP_TITLE)["id"]
+    assert f"{patrol} remediate {ticket} --check --vault-password-file inventory/lab/vault-password.txt" in shown
+    for command in ("findings", "tickets", "serve"):
+        assert f"{patrol} {command}" in shown, shown
+    report = Path(re.search(r"report: (\S+)", shown).group(1))  # type: ignore[union-attr]
+    assert report.is_file() and report.name == "report.html"
