@@ -25,8 +25,6 @@ from patrol.lab.base import STATE_DIR
 from patrol.lab.fakenos_lab import DATA_DIR, lab_devices
 from tests.conftest import IS_ROOT, ROOT, PatrolCLI, Result
 
-pytestmark = pytest.mark.usefixtures("lab")
-
 NTP_TITLE = "NTP servers are not the agreed ones"
 SSHD_TITLE = "SSH root login with a password is permitted"
 
