@@ -33,6 +33,30 @@ system-deps:
 demo: install system-deps
 	$(PATROL) lab up
 	$(PATROL) run -i inventory/lab -p inspect/ --vault-password-file inventory/lab/vault-password.txt
+	@$(PY) -c "$$DEMO_NEXT" "$(PATROL)"
+
+# What `make demo` prints last: the next commands to try, with a real ticket id and report path.
+define DEMO_NEXT
+import json, os, subprocess, sys
+patrol = sys.argv[1]
+def read(*args):
+    out = subprocess.run([patrol, *args, "--json"], capture_output=True, text=True).stdout
+    return json.loads(out or "[]")
+ntp = [t["id"] for t in read("tickets") if t["host"] == "core-sw1" and t["check_id"] == "net.ntp.servers"]
+runs = read("runs")
+vault = "--vault-password-file inventory/lab/vault-password.txt"
+print()
+print("next, try:")
+print(f"  {patrol} findings --severity critical        # the worst findings of this run")
+print(f"  {patrol} tickets                             # one ticket per finding, with its SLA clock")
+print(f"  {patrol} remediate {ntp[0] if ntp else 'TICKET'} --check {vault}")
+print("      # preview the fix of core-sw1's NTP ticket; README.md 'Remediation' goes on: approve, verify, roll back")
+home = os.environ.get("PATROL_HOME", ".patrol")
+reports = [f"{home}/runs/{run['run_id']}/report.html" for run in runs]
+print("  report: " + next((path for path in reports if os.path.isfile(path)), "none yet"))
+print(f"  {patrol} serve                               # scheduler + REST API on http://127.0.0.1:8080/docs")
+endef
+export DEMO_NEXT
 
 test: install system-deps
 	$(PY) -m pytest

@@ -178,6 +178,16 @@ def _run_done(processors: Sequence[RunProcessor], store: Store, run_id: str, sta
             log.exception("processor %s failed after run %s", processor.name, run_id)
 
 
+def _log_host_timing(host: Host, result: HostResult, checks: int, findings: int) -> None:
+    """One INFO line per host (``patrol -v`` shows them): status, collect time, checks, findings."""
+    seconds = max(0.0, (result.finished_at - result.started_at).total_seconds())
+    log.info(
+        "host %s: %s in %.2fs (%s, %d attempt%s), %d checks, %d findings",
+        host.name, result.status.value, seconds, result.collector, result.attempts,
+        "" if result.attempts == 1 else "s", checks, findings,
+    )  # fmt: skip
+
+
 class _Session:
     """The moving parts of one run: collector threads feeding one result queue."""
 
@@ -261,6 +271,7 @@ class _Session:
                 continue
             checks, findings = [*checks, *extra_checks], [*findings, *extra_findings]
         self.store.record_checks(self.ctx.run_id, checks, findings)
+        _log_host_timing(host, result, len(checks), len(findings))
         if self.observer:
             self.observer.host_done(result)
 

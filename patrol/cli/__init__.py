@@ -70,12 +70,18 @@ class _LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="patrol")
 @click.option("--db", help="Store URL or SQLite path [env PATROL_DB; default HOME/patrol.db].")
 @click.option("--home", type=CwdPath(file_okay=False), help="State folder [env PATROL_HOME; default ./.patrol].")
+@click.option("-v", "--verbose", count=True, help="Log to stderr: -v what patrol does (per-host timings), -vv debug.")
+@click.option(
+    "--log-file",
+    type=CwdPath(dir_okay=False),
+    help="Append log records, secrets redacted, to this file [env PATROL_LOG_FILE; level PATROL_LOG_LEVEL].",
+)
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, home: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, home: str | None, verbose: int, log_file: str | None) -> None:
     """patrol: inventory-driven inspection (巡檢) of network, security, host and storage devices."""
     with handled():
-        ctx.obj = Context(load_settings(db_url=db, home=home))
-        setup_logging(ctx.obj.settings)
+        ctx.obj = Context(load_settings(db_url=db, home=home, log_file=log_file))
+        setup_logging(ctx.obj.settings, verbose)
     ctx.call_on_close(ctx.obj.close)
 
 

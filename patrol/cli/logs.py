@@ -1,7 +1,8 @@
 """Logging of the ``patrol`` command (the CLI boundary): every handler scrubs secrets.
 
-Warnings and errors go to stderr as Python would print them anyway; with ``PATROL_LOG_FILE``
-(setting ``log_file``) every record at ``PATROL_LOG_LEVEL`` (``log_level``, default INFO) and
+Warnings and errors go to stderr as Python would print them anyway (``patrol -v``: patrol's info
+records too, such as one timing line per host; ``-vv``: every debug record); with ``--log-file`` /
+``PATROL_LOG_FILE`` (setting ``log_file``) every record at ``PATROL_LOG_LEVEL`` (``log_level``, default INFO) and
 above is also appended to that file, created 0600. Both handlers carry a
 :class:`patrol.sanitize.RedactingFilter`, so no message, argument or traceback reaches them
 with a secret in it, whichever library logged it (netmiko's debug lines carry every
@@ -35,6 +36,13 @@ class _PatrolHandler(logging.StreamHandler):
     """Marks the stderr handler this module installed (so a second call adds nothing)."""
 
 
+class _PatrolInfo(logging.Filter):
+    """At ``-v``: info records of patrol's own loggers only (paramiko's per-connection lines stay out)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name == "patrol" or record.name.startswith("patrol.")
+
+
 def _file_handler(settings: Settings, level: int) -> logging.Handler:
     path = settings.log_file
     assert path is not None
@@ -62,22 +70,33 @@ def _thread_hook(args: threading.ExceptHookArgs) -> None:
         _print_scrubbed(args.exc_type, args.exc_value, args.exc_traceback)
 
 
-def setup_logging(settings: Settings) -> None:
-    """Install the stderr handler (and the file handler of ``settings.log_file``), both scrubbing."""
+#: stderr level by the number of ``-v`` given
+_VERBOSITY = (logging.WARNING, logging.INFO, logging.DEBUG)
+
+
+def setup_logging(settings: Settings, verbosity: int = 0) -> None:
+    """Install the stderr handler (and the file handler of ``settings.log_file``), both scrubbing.
+
+    ``verbosity`` (``-v`` count) lowers stderr's level: 0 warnings, 1 info, 2 or more debug.
+    """
     root = logging.getLogger()
     if any(isinstance(h, _PatrolHandler) for h in root.handlers):
         return
     stderr = _PatrolHandler()
-    stderr.setLevel(logging.WARNING)
-    stderr.setFormatter(logging.Formatter("%(message)s"))
+    stderr_level = _VERBOSITY[min(max(verbosity, 0), len(_VERBOSITY) - 1)]
+    stderr.setLevel(stderr_level)
+    stderr.setFormatter(logging.Formatter("%(message)s" if verbosity == 0 else "%(levelname)s %(name)s: %(message)s"))
+    if verbosity == 1:
+        stderr.addFilter(_PatrolInfo())
     handlers: list[logging.Handler] = [stderr]
-    level = logging.WARNING
+    level = stderr_level
     if settings.log_file is not None:
-        level = logging.getLevelNamesMapping()[settings.log_level]
-        handlers.append(_file_handler(settings, level))
+        file_level = logging.getLevelNamesMapping()[settings.log_level]
+        handlers.append(_file_handler(settings, file_level))
+        level = min(level, file_level)
     for handler in handlers:
         root.addHandler(handler)
-    root.setLevel(min(level, logging.WARNING))
+    root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     redacting = install_log_redaction(logging.getLogger("patrol"))

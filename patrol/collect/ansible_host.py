@@ -38,7 +38,6 @@ import logging
 import os
 import re
 import shlex
-import sys
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
@@ -47,10 +46,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from patrol.ansible_env import runner_env
 from patrol.ansible_files import keep_redacted
 from patrol.collect.base import CollectContext, Emit
 from patrol.collect.hostkeys import KnownHosts
-from patrol.collect.hostkeys_ansible import ansible_env, hostkey_inventory, refusal_message, ssh_refusal
+from patrol.collect.hostkeys_ansible import hostkey_inventory, refusal_message, ssh_refusal
 from patrol.models import (
     Certificate,
     DeviceClass,
@@ -62,7 +62,7 @@ from patrol.models import (
     Snapshot,
     utcnow,
 )
-from patrol.paths import LIBRARY_DIR, PLAYBOOKS_DIR
+from patrol.paths import PLAYBOOKS_DIR
 
 __all__ = ["LINUX_PLATFORM", "AnsibleHostCollector", "LinuxPlatform", "snapshot_from_module"]
 
@@ -269,20 +269,7 @@ class _Batch:
 def _envvars(hosts: Sequence[Host], ctx: CollectContext) -> dict[str, str]:
     connect = max(host.connect_timeout for host in hosts)
     command = max(host.command_timeout for host in hosts)
-    venv_bin = os.path.dirname(sys.executable)
-    return ansible_env(ctx.known_hosts, ctx.user_known_hosts) | {
-        "PATH": venv_bin + os.pathsep + os.environ.get("PATH", os.defpath),
-        "ANSIBLE_LIBRARY": str(LIBRARY_DIR),
-        "ANSIBLE_TIMEOUT": str(int(max(connect, 1))),
-        "ANSIBLE_TASK_TIMEOUT": str(int(max(command, 1) * 2)),
-        "ANSIBLE_PIPELINING": "True",
-        # No ControlPersist: it would leave `ssh ... [mux]` processes behind after the run.
-        "ANSIBLE_SSH_ARGS": "-o ControlMaster=no -o ControlPersist=no",
-        "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        "ANSIBLE_NOCOLOR": "True",
-        "ANSIBLE_DEPRECATION_WARNINGS": "False",
-        "ANSIBLE_SYSTEM_WARNINGS": "False",
-    }
+    return runner_env(ctx.known_hosts, ctx.user_known_hosts, connect_timeout=connect, task_timeout=command * 2)
 
 
 def _private_dir(ctx: CollectContext) -> Path:

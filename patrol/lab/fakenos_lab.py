@@ -50,6 +50,9 @@ _PRIVILEGED: dict[str, frozenset[str]] = {
     "arista_eos": frozenset({"show version", "show running-config"}),
     "cisco_asa": frozenset({"show running-config"}),
 }
+#: Platforms whose lab devices take configuration (``configure terminal``, ``write memory``) like the
+#: tests' remediation fleet (:mod:`patrol.lab.config_mode`), so the remediation playbooks apply to them.
+_CONFIG_MODE = frozenset({"cisco_ios", "arista_eos", "cisco_asa"})
 _UPTIME = re.compile(r"<<uptime=(\d+)d(\d+)h(\d+)m\|(.*?)>>")
 
 
@@ -132,6 +135,7 @@ def lab_devices(
             username=_SEC_USER if spec.security else _NET_USER,
             password=_SEC_PASSWORD if spec.security else _NET_PASSWORD,
             commands=device_commands(spec.name, spec.platform, booted_at),
+            config_mode=spec.platform in _CONFIG_MODE,
         )
         for spec in specs
     ]

@@ -385,6 +385,10 @@ class Fleet:
         checked = _validated_commands(FleetDevice(name, device.platform, 0, "", "", commands=commands))
         config = self._servers[name].nos_inventory_config
         config["commands"] = {**config.get("commands", {}), **checked}  # swapped whole: sessions copy it
+        running = self._servers[name].shell_configuration.get("running_config")
+        if isinstance(running, RunningConfig) and "show running-config" in checked:
+            seed = checked["show running-config"].get("output")  # a config-mode device answers from it
+            running.replace(seed() if callable(seed) else str(seed or ""))
 
     def auth_log(self, name: str) -> list[str]:
         """Device ``name``'s authentication attempts so far (``"password patrol"``, …; no secrets)."""

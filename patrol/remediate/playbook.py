@@ -28,18 +28,16 @@ The plan's variables and ``patrol_restore`` reach the playbook as data Ansible n
 from __future__ import annotations
 
 import difflib
-import os
 import shlex
-import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from patrol.ansible_env import runner_env
 from patrol.ansible_files import keep_redacted
-from patrol.collect.hostkeys_ansible import ansible_env, hostkey_inventory, ssh_refusal
-from patrol.paths import LIBRARY_DIR
+from patrol.collect.hostkeys_ansible import hostkey_inventory, ssh_refusal
 from patrol.remediate.datavars import write_vars_file
 from patrol.remediate.edits import restorable_as_edits
 from patrol.remediate.model import Plan
@@ -170,18 +168,12 @@ class _Collector:
         return False
 
 
+#: SSH connect and per-task limits of a remediation run (seconds); a task on a slow device may take long
+CONNECT_TIMEOUT, TASK_TIMEOUT = 10.0, 600.0
+
+
 def _envvars(known_hosts: Path | None, user_known_hosts: Path | None) -> dict[str, str]:
-    return ansible_env(known_hosts, user_known_hosts) | {
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", os.defpath),
-        "ANSIBLE_LIBRARY": str(LIBRARY_DIR),
-        "ANSIBLE_PIPELINING": "True",
-        "ANSIBLE_SSH_ARGS": "-o ControlMaster=no -o ControlPersist=no",
-        "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        "ANSIBLE_NOCOLOR": "True",
-        "ANSIBLE_DEPRECATION_WARNINGS": "False",
-        "ANSIBLE_SYSTEM_WARNINGS": "False",
-        "ANSIBLE_SSH_RETRIES": "3",  # a daemon reloading (sshd after SIGHUP) refuses for a moment
-    }
+    return runner_env(known_hosts, user_known_hosts, connect_timeout=CONNECT_TIMEOUT, task_timeout=TASK_TIMEOUT)
 
 
 def _runner_error(runner: Any) -> str:
