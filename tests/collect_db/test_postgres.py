@@ -1,0 +1,96 @@
+"""The PostgreSQL collector against a real primary and streaming replica (root only)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from patrol.collect.postgres import PostgresCollector
+from patrol.lab.db_servers import Server, psql
+from patrol.models import HostStatus
+from tests.collect_db.conftest import PASSWORD, collect, service_host
+
+
+def _pg(name: str, port: int, **kw: object) -> object:
+    return service_host(name, "postgresql", "postgresql", port, **kw)
+
+
+def test_primary_and_replica_shape(pg_pair: tuple[Server, Server], tmp_path: Path) -> None:
+    primary, replica = pg_pair
+    psql(primary, "CREATE DATABASE sales")
+    results = collect(PostgresCollector(), [_pg("pg1", primary.port, patrol_expect_replicas=2),
+                                            _pg("pg2", replica.port)], tmp_path)  # fmt: skip
+    one, two = results["pg1"], results["pg2"]
+    assert one.status is HostStatus.OK and two.status is HostStatus.OK, (one.error, two.error)
+    snap = one.snapshot
+    assert snap is not None and snap.platform == "postgresql" and snap.facts.vendor == "PostgreSQL"
+    assert snap.facts.os_version and snap.facts.os_version[0].isdigit() and snap.facts.boot_time
+    db = snap.extra["db"]
+    assert db["role"] == "primary" and db["up"] is True
+    assert db["replicas_connected"] == 1 and db["replicas_expected"] == 2 and db["replicas_missing"] == 1
+    assert 0 < db["connections"] <= db["max_connections"] == 100
+    assert db["backup"]["status"] == "never"  # archive_mode on, archive_command false: never archived
+    sizes = {(r.kind, r.name): r for r in snap.resources}
+    assert sizes[("database", "sales")].used and sizes[("database", "sales")].used > 1_000_000
+    assert ("tablespace", "pg_default") in sizes and ("connections", "connections") in sizes
+    assert "archive_mode = on\n" in (snap.config or "") and "max_connections = 100\n" in (snap.config or "")
+    standby = two.snapshot.extra["db"] if two.snapshot else {}
+    assert standby["role"] == "replica" and standby["wal_receiver"] == "streaming"
+    assert standby["lag_seconds"] is not None and standby["lag_seconds"] < 60
+
+
+def test_long_transaction_and_lock_wait(pg_pair: tuple[Server, Server], tmp_path: Path) -> None:
+    import psycopg
+
+    primary = pg_pair[0]
+    psql(primary, "CREATE TABLE IF NOT EXISTS t (id int primary key, v int); INSERT INTO t VALUES (1, 0) "
+                  "ON CONFLICT DO NOTHING; GRANT UPDATE, SELECT ON t TO patrol_ro")  # fmt: skip
+    args = {"host": "127.0.0.1", "port": primary.port, "user": "patrol_ro", "password": PASSWORD, "dbname": "postgres"}
+    with psycopg.connect(**args) as holder, psycopg.connect(**args, autocommit=True) as waiter:
+        holder.execute("UPDATE t SET v = v + 1 WHERE id = 1")
+        waiter.execute("SET statement_timeout = '20s'")
+        import threading
+
+        blocked = threading.Thread(target=lambda: _quietly(waiter, "UPDATE t SET v = v + 1 WHERE id = 1"))
+        blocked.start()
+        time.sleep(1.5)
+        db = collect(PostgresCollector(), [_pg("pg1", primary.port)], tmp_path)["pg1"].snapshot.extra["db"]  # type: ignore[union-attr]
+        holder.rollback()
+        blocked.join(timeout=30)
+    assert db["lock_waits"] >= 1 and db["longest_transaction_seconds"] >= 1.0
+
+
+def _quietly(conn: object, sql: str) -> None:
+    try:
+        conn.execute(sql)  # type: ignore[attr-defined]
+    except Exception:
+        pass
+
+
+@pytest.mark.parametrize("case", ["auth", "down", "hang"])
+def test_failures_are_statuses(
+    case: str, pg_pair: tuple[Server, Server], closed_port: int, silent_port: int, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    port = {"auth": pg_pair[0].port, "down": closed_port, "hang": silent_port}[case]
+    wrong = PASSWORD + "-wrong"
+    host = _pg("db-x", port, password=wrong if case == "auth" else PASSWORD, timeout=2.0)
+    started = time.monotonic()
+    result = collect(PostgresCollector(), [host], tmp_path)["db-x"]
+    expected = {"auth": HostStatus.AUTH_FAILED, "down": HostStatus.UNREACHABLE, "hang": HostStatus.TIMEOUT}[case]
+    assert result.status is expected, result.error
+    assert time.monotonic() - started < 15
+    assert f"127.0.0.1:{port}" in (result.error or "") and ("patrol_db" in (result.error or "") or case == "hang")
+    everything = result.model_dump_json() + caplog.text
+    assert PASSWORD not in everything and wrong not in everything
+
+
+def test_password_never_in_snapshot(pg_pair: tuple[Server, Server], tmp_path: Path) -> None:
+    result = collect(PostgresCollector(), [_pg("pg1", pg_pair[0].port)], tmp_path)["pg1"]
+    assert result.status is HostStatus.OK
+    assert PASSWORD not in json.dumps(result.model_dump(mode="json"))
