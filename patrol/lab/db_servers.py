@@ -182,7 +182,7 @@ def start_redis(directory: Path, port: int, password: str, options: tuple[str, .
     return server
 
 
-def start_mariadb(directory: Path, port: int, password: str) -> Server:
+def start_mariadb(directory: Path, port: int, password: str, max_connections: int = 20) -> Server:
     """mariadbd with a ``patrol_ro`` login holding PROCESS, BINLOG/SLAVE MONITOR, SELECT on performance_schema."""
     directory.mkdir(parents=True, exist_ok=True)
     data, sock = directory / "data", directory / "mysqld.sock"
@@ -194,7 +194,7 @@ def start_mariadb(directory: Path, port: int, password: str) -> Server:
         [str(shutil.which("mariadbd") or "/usr/sbin/mariadbd"), "--no-defaults", f"--datadir={data}",
          f"--socket={sock}", f"--port={port}", "--bind-address=127.0.0.1", "--user=mysql",
          f"--pid-file={directory / 'mysqld.pid'}", f"--log-error={directory / 'error.log'}", "--log-bin=binlog",
-         "--innodb-buffer-pool-size=16M", "--max-connections=20"],
+         "--innodb-buffer-pool-size=16M", f"--max-connections={max_connections}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     server = Server("mariadb", port, directory, process, {"socket": str(sock)})
