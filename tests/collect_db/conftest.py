@@ -22,7 +22,7 @@ from patrol.lab.db_servers import Server, missing, start_mariadb, start_postgres
 from patrol.models import Credentials, DeviceClass, Host, HostResult
 from tests.conftest import free_ports
 
-PASSWORD = "Canary-Db-7f3a91"  # noqa: S105 - a test-only login, the canary of the secret tests
+PASSWORD = "Canary-Db-7f3a91"
 
 
 def service_host(

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from patrol.collect.postgres import PostgresCollector
 from patrol.lab.db_servers import Server, psql
-from patrol.models import HostStatus
+from patrol.models import Host, HostStatus
 from tests.collect_db.conftest import PASSWORD, collect, service_host
 
 
-def _pg(name: str, port: int, **kw: object) -> object:
+def _pg(name: str, port: int, **kw: Any) -> Host:
     return service_host(name, "postgresql", "postgresql", port, **kw)
 
 
@@ -39,6 +42,12 @@ def test_primary_and_replica_shape(pg_pair: tuple[Server, Server], tmp_path: Pat
     assert ("tablespace", "pg_default") in sizes and ("connections", "connections") in sizes
     assert "archive_mode = on\n" in (snap.config or "") and "max_connections = 100\n" in (snap.config or "")
     standby = two.snapshot.extra["db"] if two.snapshot else {}
+    for _ in range(20):  # lag is unknown (None) while the replica has not replayed the new database yet
+        if standby.get("lag_seconds") is not None:
+            break
+        time.sleep(0.5)
+        again = collect(PostgresCollector(), [_pg("pg2", replica.port)], tmp_path)["pg2"].snapshot
+        standby = again.extra["db"] if again else {}
     assert standby["role"] == "replica" and standby["wal_receiver"] == "streaming"
     assert standby["lag_seconds"] is not None and standby["lag_seconds"] < 60
 
@@ -49,12 +58,10 @@ def test_long_transaction_and_lock_wait(pg_pair: tuple[Server, Server], tmp_path
     primary = pg_pair[0]
     psql(primary, "CREATE TABLE IF NOT EXISTS t (id int primary key, v int); INSERT INTO t VALUES (1, 0) "
                   "ON CONFLICT DO NOTHING; GRANT UPDATE, SELECT ON t TO patrol_ro")  # fmt: skip
-    args = {"host": "127.0.0.1", "port": primary.port, "user": "patrol_ro", "password": PASSWORD, "dbname": "postgres"}
-    with psycopg.connect(**args) as holder, psycopg.connect(**args, autocommit=True) as waiter:
+    dsn = f"host=127.0.0.1 port={primary.port} user=patrol_ro password={PASSWORD} dbname=postgres"
+    with psycopg.connect(dsn) as holder, psycopg.connect(dsn, autocommit=True) as waiter:
         holder.execute("UPDATE t SET v = v + 1 WHERE id = 1")
         waiter.execute("SET statement_timeout = '20s'")
-        import threading
-
         blocked = threading.Thread(target=lambda: _quietly(waiter, "UPDATE t SET v = v + 1 WHERE id = 1"))
         blocked.start()
         time.sleep(1.5)
@@ -65,10 +72,8 @@ def test_long_transaction_and_lock_wait(pg_pair: tuple[Server, Server], tmp_path
 
 
 def _quietly(conn: object, sql: str) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the blocked statement ends when the lock holder rolls back
         conn.execute(sql)  # type: ignore[attr-defined]
-    except Exception:
-        pass
 
 
 @pytest.mark.parametrize("case", ["auth", "down", "hang"])

@@ -3,6 +3,7 @@ generic HTTP collector (Prometheus text, JSON health, nginx stub_status) against
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import threading
@@ -74,7 +75,7 @@ def test_middleware_profile_on_redis(redis_server: Server, tmp_path: Path) -> No
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         if self.path == "/hang":
             time.sleep(5)
         if self.path == "/secret" and self.headers.get("Authorization") is None:
@@ -85,10 +86,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(200 if self.path in PAGES else 404)
         self.send_header("Content-Type", kind)
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError):  # the client gave up (the hang case)
             self.wfile.write(body.encode())
-        except BrokenPipeError:  # the client gave up (the hang case)
-            pass
 
     def log_message(self, *args: object) -> None:
         pass
@@ -115,7 +114,8 @@ def test_http_targets_and_their_checks(http_port: int, tmp_path: Path) -> None:
     results = collect(HttpMetricsCollector(), hosts, tmp_path)
     status = {name: r.status for name, r in results.items()}
     assert status == {"exporter": HostStatus.OK, "app-health": HostStatus.OK, "web-nginx": HostStatus.OK,
-                      "hung": HostStatus.TIMEOUT, "missing": HostStatus.ERROR, "locked": HostStatus.AUTH_FAILED}  # fmt: skip
+                      "hung": HostStatus.TIMEOUT, "missing": HostStatus.ERROR,
+                      "locked": HostStatus.AUTH_FAILED}  # fmt: skip
     assert f"127.0.0.1:{http_port}/hang" in (results["hung"].error or "")
     by_name = {h.name: h for h in hosts}
     assert _failed(by_name["exporter"], results["exporter"]) == [
