@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from patrol.lab.db_servers import Server
+from patrol.lab.db_servers import Server, psql
 from tests.collect_db.conftest import PASSWORD
 from tests.conftest import ROOT, PatrolCLI
 from tests.security.scan import leaks, texts_under
@@ -69,3 +70,37 @@ def _run(env: dict[str, str], args: list[str]) -> subprocess.CompletedProcess[st
     """``patrol ARGS`` in a new interpreter with ``env`` (the debug log file is per process)."""
     return subprocess.run([sys.executable, "-m", "patrol", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300, check=False)  # fmt: skip
+
+
+def test_a_changed_setting_is_drift_from_the_approved_baseline(pg_pair: tuple[Server, Server], tmp_path: Path) -> None:
+    vault = VaultLib([("default", VaultSecret(VAULT.encode()))])
+    (tmp_path / "vault.txt").write_text(VAULT + "\n")
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(f"""all:
+  hosts:
+    pg-main:
+      ansible_host: 127.0.0.1
+      patrol_platform: postgresql
+      patrol_db_port: {pg_pair[0].port}
+      patrol_db_user: patrol_ro
+      patrol_db_password: {_vaulted(vault, PASSWORD)}
+""")  # fmt: skip
+    env = PatrolCLI(tmp_path / "home").env
+    run = ["run", "-i", str(inventory), "--vault-password-file", str(tmp_path / "vault.txt")]
+    assert _run(env, run).returncode in (0, 1)
+    approved = _run(env, ["baseline", "approve", "pg-main", "--reason", "CHG-1 reviewed settings"])
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    psql(pg_pair[0], "ALTER SYSTEM SET work_mem = '8MB'")
+    psql(pg_pair[0], "SELECT pg_reload_conf()")
+    try:
+        time.sleep(0.5)
+        assert _run(env, run).returncode in (0, 1)
+        drift = _run(env, ["drift", "--json"])
+    finally:
+        psql(pg_pair[0], "ALTER SYSTEM RESET work_mem")
+        psql(pg_pair[0], "SELECT pg_reload_conf()")
+    assert drift.returncode in (0, 1), drift.stdout + drift.stderr
+    items = json.loads(drift.stdout)
+    text = json.dumps(items)
+    assert items and all(i["host"] == "pg-main" for i in items)
+    assert "work_mem = 4MB" in text and "work_mem = 8MB" in text, text
