@@ -130,6 +130,25 @@ def _backup(cur: Any, host: Host, now: datetime) -> dict[str, Any]:
 
 def collect_mysql(host: Host) -> Snapshot:
     """One MySQL/MariaDB target's snapshot (see the module docstring); raises CollectError on failure."""
+    import pymysql
+
+    address, port = endpoint(host, 3306)
+    try:
+        return _snapshot(host)
+    except (pymysql.err.OperationalError, pymysql.err.ProgrammingError, pymysql.err.InternalError) as exc:
+        code = exc.args[0] if exc.args else 0
+        if code in (1142, 1227, 1044):
+            raise CollectError(
+                host.name,
+                f"MySQL at {address}:{port}: the login lacks a privilege (error {code}) — "
+                "GRANT PROCESS, REPLICATION CLIENT (MariaDB: BINLOG MONITOR, SLAVE MONITOR)",
+            ) from None
+        if code in (2013, 2006):
+            raise transport_error(host, f"{address}:{port}", TimeoutError(), "MySQL") from None
+        raise CollectError(host.name, f"MySQL at {address}:{port}: error {code}: {exc.args[-1]}") from None
+
+
+def _snapshot(host: Host) -> Snapshot:
     now = utcnow()
     wanted = [str(s).lower() for s in host.vars.get("patrol_db_settings") or SETTINGS]
     cap = float(host.vars["patrol_db_capacity_bytes"]) if host.vars.get("patrol_db_capacity_bytes") else None

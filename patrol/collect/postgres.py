@@ -47,7 +47,7 @@ from patrol.collect.service import (
     settings_text,
     transport_error,
 )
-from patrol.errors import AuthError, CollectError
+from patrol.errors import AuthError, CollectError, CollectTimeout
 from patrol.models import Facts, Host, Resource, Snapshot, utcnow
 
 __all__ = ["POSTGRESQL_PLATFORM", "SETTINGS", "PostgresCollector", "collect_postgres"]
@@ -98,6 +98,9 @@ def _connect(host: Host) -> Any:
 
 def _login_error(host: Host, where: str, exc: Exception) -> CollectError:
     text = str(exc)
+    if "database" in text and "does not exist" in text:
+        return CollectError(host.name, f"PostgreSQL at {where}: the database to connect to does not exist — "
+                            "set patrol_db_name (default postgres)")  # fmt: skip
     if "password authentication failed" in text or "no pg_hba.conf entry" in text or "does not exist" in text:
         return AuthError(
             host.name,
@@ -164,6 +167,28 @@ def _resources(cur: Any, host: Host, connections: int, max_connections: int) -> 
 
 def collect_postgres(host: Host) -> Snapshot:
     """One PostgreSQL target's snapshot (see the module docstring); raises CollectError on failure."""
+    import psycopg
+
+    address, port = endpoint(host, 5432)
+    try:
+        return _snapshot(host)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise CollectError(
+            host.name,
+            f"PostgreSQL at {address}:{port}: the login lacks a privilege "
+            f"({exc.diag.message_primary}) — GRANT pg_monitor TO {host.credentials.username}",
+        ) from None
+    except psycopg.errors.QueryCanceled:
+        raise CollectTimeout(
+            host.name,
+            f"PostgreSQL at {address}:{port}: a monitoring query ran longer than "
+            f"{host.command_timeout:g}s (patrol_command_timeout) — the server is overloaded",
+        ) from None
+    except psycopg.OperationalError as exc:
+        raise transport_error(host, f"{address}:{port}", exc, "PostgreSQL") from None
+
+
+def _snapshot(host: Host) -> Snapshot:
     now = utcnow()
     wanted = host.vars.get("patrol_db_settings") or SETTINGS
     with _connect(host) as conn, conn.cursor() as cur:

@@ -99,3 +99,22 @@ def test_password_never_in_snapshot(pg_pair: tuple[Server, Server], tmp_path: Pa
     result = collect(PostgresCollector(), [_pg("pg1", pg_pair[0].port)], tmp_path)["pg1"]
     assert result.status is HostStatus.OK
     assert PASSWORD not in json.dumps(result.model_dump(mode="json"))
+
+
+def test_missing_grant_and_slow_query_say_what_to_do(pg_pair: tuple[Server, Server], tmp_path: Path) -> None:
+    primary = pg_pair[0]
+    psql(primary, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nomon') THEN "
+                  f"CREATE ROLE nomon LOGIN PASSWORD '{PASSWORD}'; END IF; END$$")  # fmt: skip
+    hosts = [_pg("no-grant", primary.port, user="nomon"),
+             _pg("slow", primary.port, timeout=1.0, patrol_backup_query="SELECT now() FROM pg_sleep(3)")]  # fmt: skip
+    results = collect(PostgresCollector(), hosts, tmp_path)
+    assert results["no-grant"].status is HostStatus.ERROR
+    assert "GRANT pg_monitor TO nomon" in (results["no-grant"].error or "")
+    assert results["slow"].status is HostStatus.TIMEOUT and "patrol_command_timeout" in (results["slow"].error or "")
+
+
+def test_backup_query_gives_the_backup_age(pg_pair: tuple[Server, Server], tmp_path: Path) -> None:
+    query = "SELECT now() - interval '30 hours'"
+    result = collect(PostgresCollector(), [_pg("pg1", pg_pair[0].port, patrol_backup_query=query)], tmp_path)["pg1"]
+    backup = result.snapshot.extra["db"]["backup"] if result.snapshot else {}
+    assert backup["status"] == "stale" and 29.9 < backup["age_hours"] < 30.1
