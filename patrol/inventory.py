@@ -449,6 +449,10 @@ def _credentials(hv: _Vars, service: bool = False) -> Credentials:
 
 def _require_credentials(host: Host, hv: _Vars) -> None:
     cred = host.credentials
+    if host.collector in ("postgresql", "mysql") and not cred.username:
+        raise HostConfigError(host.name, "patrol_db_user",
+                              "missing database login: set patrol_db_user (a read-only role) and patrol_db_password "
+                              "(vault-encrypted)", hv.source)  # fmt: skip
     if host.collector == "netmiko":
         if not cred.username:
             raise HostConfigError(host.name, "ansible_user", "missing login for SSH: set ansible_user", hv.source)
