@@ -13,6 +13,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -107,7 +108,23 @@ def psql(server: Server, sql: str, dbname: str = "postgres") -> str:
                  "postgres", "-d", dbname, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql], user="postgres")  # fmt: skip
 
 
+def _stop_stale(pid_file: Path, marker: str) -> None:
+    """End a server left running by a killed lab (its pid file names it, its command line has ``marker``)."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError, IndexError):
+        return
+    if marker not in cmdline:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def _start_pg(data: Path, port: int, options: list[str]) -> subprocess.Popen[bytes]:
+    _stop_stale(data / "postmaster.pid", str(data))
     sock = data.parent / "sock"
     _own(sock, "postgres")
     log = open(data.parent / "postgres.log", "ab")  # noqa: SIM115 - handed to the child
@@ -172,9 +189,11 @@ def start_redis(directory: Path, port: int, password: str, options: tuple[str, .
     directory.mkdir(parents=True, exist_ok=True)
     conf = directory / "redis.conf"
     lines = [f"bind 127.0.0.1\nport {port}\ndir {directory}\nrequirepass {password}\n",
-             "protected-mode yes\ndaemonize no\nlogfile redis.log\n", *(f"{o}\n" for o in options)]  # fmt: skip
+             f"protected-mode yes\ndaemonize no\nlogfile redis.log\npidfile {directory / 'redis.pid'}\n",
+             *(f"{o}\n" for o in options)]  # fmt: skip
     conf.write_text("".join(lines))
     os.chmod(conf, 0o600)
+    _stop_stale(directory / "redis.pid", f"127.0.0.1:{port}")  # redis-server retitles itself ADDRESS:PORT
     process = subprocess.Popen([str(shutil.which("redis-server")), str(conf)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True, cwd=directory)  # fmt: skip
     server = Server("redis", port, directory, process)
@@ -190,6 +209,7 @@ def start_mariadb(directory: Path, port: int, password: str, max_connections: in
     if not (data / "mysql").exists():
         _run(["mariadb-install-db", f"--datadir={data}", "--user=mysql", "--auth-root-authentication-method=socket",
               "--skip-test-db"])  # fmt: skip
+    _stop_stale(directory / "mysqld.pid", str(data))
     process = subprocess.Popen(
         [str(shutil.which("mariadbd") or "/usr/sbin/mariadbd"), "--no-defaults", f"--datadir={data}",
          f"--socket={sock}", f"--port={port}", "--bind-address=127.0.0.1", "--user=mysql",
