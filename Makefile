@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PATROL  := $(VENV)/bin/patrol
 STAMP   := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
-DEBS    := openssh-server iproute2 openssl chromium fonts-noto-cjk postgresql
+DEBS    := openssh-server iproute2 openssl chromium fonts-noto-cjk postgresql mariadb-server redis-server
 
 .PHONY: install system-deps demo test lint bench clean
 
@@ -21,7 +21,7 @@ install: $(STAMP)
 
 # Debian packages the lab and the tests use (sshd hosts, network namespaces, headless Chromium).
 system-deps:
-	@missing=""; for c in sshd:openssh-server ip:iproute2 openssl:openssl chromium:chromium pg_ctlcluster:postgresql; do \
+	@missing=""; for c in sshd:openssh-server ip:iproute2 openssl:openssl chromium:chromium pg_ctlcluster:postgresql mariadbd:mariadb-server redis-server:redis-server; do \
 	  command -v $${c%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${c%%:*} ] || missing="$$missing $${c#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -72,6 +72,7 @@ bench: install
 	$(PY) bench/history.py
 	$(PY) bench/service.py
 	$(PY) bench/redact.py
+	$(PY) bench/databases.py
 
 clean:
 	-$(PATROL) lab down

@@ -18,6 +18,9 @@ Variables patrol reads (all templated with the host's variables):
 ``ansible_become_password``    enable secret (``patrol_enable_secret`` also read)
 ``ansible_ssh_private_key_file``  key file for SSH
 ``patrol_snmp_community``      SNMP v1/v2c community — vault-encrypt it
+``patrol_db_user`` / ``_password``  login of a service target (postgresql, mysql, redis,
+                               prometheus, http_json, nginx); read before ansible_user /
+                               ansible_password — vault-encrypt the password
 ``patrol_connect_timeout``     seconds (default from settings)
 ``patrol_command_timeout``     seconds (default from settings)
 ``patrol_host_key_checking``   SSH host keys: ``accept-new`` (default: learned on first contact,
@@ -40,6 +43,9 @@ from patrol.models import HOST_KEY_POLICIES, HOST_KEY_POLICY_VAR, Credentials, D
 from patrol.sanitize import register_secrets
 
 __all__ = ["Inventory", "load_inventory"]
+
+#: collectors of service targets (databases, caches, HTTP endpoints): their login is patrol_db_user/_password
+SERVICE_COLLECTORS = frozenset({"postgresql", "mysql", "redis", "http_metrics"})
 
 #: ansible_network_os (short or FQCN) -> patrol platform
 NETWORK_OS_PLATFORMS = {
@@ -377,7 +383,7 @@ def _resolve_host(ansible_host: Any, hv: _Vars, defaults: Mapping[str, float]) -
         platform=platform_name,
         collector=platform.collector,
         groups=tuple(sorted(g.name for g in ansible_host.get_groups() if g.name != "all")),
-        credentials=_credentials(hv),
+        credentials=_credentials(hv, platform.collector in SERVICE_COLLECTORS),
         connect_timeout=_number(name, hv, "patrol_connect_timeout", float, defaults["connect_timeout"]),
         command_timeout=_number(name, hv, "patrol_command_timeout", float, defaults["command_timeout"]),
         vars=hv.public(),
@@ -476,14 +482,15 @@ def _number(name: str, hv: _Vars, key: str, kind: type, default: Any) -> Any:
     return number
 
 
-def _credentials(hv: _Vars) -> Credentials:
+def _credentials(hv: _Vars, service: bool = False) -> Credentials:
     def text(*names: str) -> str | None:
         value = hv.get(*names)
         return None if value is None else str(value)
 
+    db = ("patrol_db_user", "patrol_db_password") if service else ()
     return Credentials(
-        username=text("ansible_user", "ansible_ssh_user"),
-        password=text("ansible_password", "ansible_ssh_pass"),
+        username=text(*db[:1], "ansible_user", "ansible_ssh_user"),
+        password=text(*db[1:], "ansible_password", "ansible_ssh_pass"),
         enable_secret=text("ansible_become_password", "ansible_become_pass", "patrol_enable_secret"),
         private_key_file=text("ansible_ssh_private_key_file", "ansible_private_key_file"),
         snmp_community=text("patrol_snmp_community"),
@@ -492,6 +499,10 @@ def _credentials(hv: _Vars) -> Credentials:
 
 def _require_credentials(host: Host, hv: _Vars) -> None:
     cred = host.credentials
+    if host.collector in ("postgresql", "mysql") and not cred.username:
+        raise HostConfigError(host.name, "patrol_db_user",
+                              "missing database login: set patrol_db_user (a read-only role) and patrol_db_password "
+                              "(vault-encrypted)", hv.source)  # fmt: skip
     if host.collector == "netmiko":
         if not cred.username:
             raise HostConfigError(host.name, "ansible_user", "missing login for SSH: set ansible_user", hv.source)

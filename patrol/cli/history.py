@@ -194,11 +194,13 @@ def _num(value: float | None, digits: int = 0) -> str:
 
 
 @click.command()
-@click.option("--metric", type=click.Choice(["storage", "memory", "interface"]), default="storage", show_default=True)
+@click.option("--metric", type=click.Choice(["storage", "memory", "interface", "database", "connections"]),
+              default="storage", show_default=True)  # fmt: skip
 @click.option("--horizon", default="180d", show_default=True, help="Forecast this far ahead: 180d, 26w.")
 @click.option("--since", default="180d", show_default=True, help="History to fit: 180d, 12w, a date or 'all'.")
 @click.option("--threshold", type=click.FloatRange(1, 100),
-              help="Threshold %% [default: storage 85, memory 90, interface 80].")  # fmt: skip
+              help="Threshold %% [default: storage 85, memory 90, interface 80, database 85, "
+                   "connections 90].")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def forecast(obj: Context, metric: str, horizon: str, since: str, threshold: float | None, as_json: bool) -> None:

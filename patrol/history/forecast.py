@@ -53,8 +53,10 @@ __all__ = ["FIT_POINTS", "METRICS", "MIN_POINTS", "RESET_DROP", "Forecast", "fit
 #: metric -> (resource kinds, default threshold %)
 METRICS: dict[str, tuple[tuple[str, ...], float]] = {
     "storage": (("volume", "filesystem", "flash", "lun", "pool"), 85.0),
-    "memory": (("memory", "swap"), 90.0),
+    "memory": (("memory", "swap", "cache"), 90.0),
     "interface": (("interface", "bandwidth"), 80.0),
+    "database": (("database", "tablespace"), 85.0),
+    "connections": (("connections",), 90.0),
 }
 MIN_POINTS = 7
 MIN_SPAN_DAYS = 7.0

@@ -42,6 +42,7 @@ COMPONENTS = (
     "patrol.lab.fakenos_lab:FakeNOSLab",
     "patrol.lab.snmp_lab:SnmpLab",
     "patrol.lab.sshd_lab:SshdLab",
+    "patrol.lab.db_lab:DatabaseLab",
 )
 
 

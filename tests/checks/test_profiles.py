@@ -46,6 +46,8 @@ def test_shipped_profiles_load() -> None:
         "security-baseline",
         "host-baseline",
         "storage-baseline",
+        "database-baseline",
+        "middleware-baseline",
     }
     assert len(profiles.checks) >= 30
 
