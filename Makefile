@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PATROL  := $(VENV)/bin/patrol
 STAMP   := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
-DEBS    := openssh-server iproute2 openssl chromium fonts-noto-cjk postgresql
+DEBS    := openssh-server iproute2 openssl chromium fonts-noto-cjk postgresql nginx
 
 .PHONY: install system-deps demo test lint bench clean
 

@@ -30,6 +30,7 @@ COMPONENTS = (
     "patrol.lab.fakenos_lab:FakeNOSLab",
     "patrol.lab.snmp_lab:SnmpLab",
     "patrol.lab.sshd_lab:SshdLab",
+    "patrol.lab.web_lab:WebLab",
 )
 
 
