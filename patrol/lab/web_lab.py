@@ -104,7 +104,8 @@ def make_certificates(folder: Path, days: int = LEAF_DAYS, names: str = "DNS:loc
     return folder
 
 
-def _nginx_conf(work: Path, address: str) -> str:
+def _nginx_conf(work: Path, address: str, ports: tuple[int, int, int]) -> str:
+    app_port, https_port, http_port = ports
     return f"""daemon off;
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
@@ -117,15 +118,15 @@ http {{
   uwsgi_temp_path {work}/tmp/uwsgi;
   scgi_temp_path {work}/tmp/scgi;
   server_tokens on;
-  upstream app {{ server {address}:{APP_PORT}; keepalive 16; }}
+  upstream app {{ server {address}:{app_port}; keepalive 16; }}
   server {{
-    listen {address}:{HTTPS_PORT} ssl;
+    listen {address}:{https_port} ssl;
     ssl_certificate {work}/leaf.pem;
     ssl_certificate_key {work}/leaf.key;
     location / {{ proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }}
   }}
   server {{
-    listen {address}:{HTTP_PORT};
+    listen {address}:{http_port};
     location / {{ proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }}
   }}
 }}
@@ -143,15 +144,22 @@ class WebLab:
 
     name = "web"
 
-    def __init__(self, address: str = "127.0.0.1") -> None:
+    def __init__(
+        self, address: str = "127.0.0.1", app_port: int = APP_PORT, https_port: int = HTTPS_PORT,
+        http_port: int = HTTP_PORT,
+    ) -> None:  # fmt: skip
         self.address = address
+        self.ports = (app_port, https_port, http_port)
         self._app: LabApp | None = None
         self._nginx: subprocess.Popen[bytes] | None = None
 
     def _endpoints(self, skipped: str | None = None) -> list[Endpoint]:
         return [
             Endpoint(host=host, kind=kind, address=self.address, port=port, skipped=skipped)
-            for host, kind, port in (("app-web", "nginx-https", HTTPS_PORT), ("app-api", "nginx-http", HTTP_PORT))
+            for host, kind, port in (
+                ("app-web", "nginx-https", self.ports[1]),
+                ("app-api", "nginx-http", self.ports[2]),
+            )
         ]
 
     def start(self, state_dir: Path) -> list[Endpoint]:
@@ -164,8 +172,8 @@ class WebLab:
         work = make_certificates(state_dir / "web")
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (work / "tmp" / sub).mkdir(parents=True, exist_ok=True)
-        (work / "nginx.conf").write_text(_nginx_conf(work, self.address), encoding="utf-8")
-        self._app = LabApp(self.address)
+        (work / "nginx.conf").write_text(_nginx_conf(work, self.address, self.ports), encoding="utf-8")
+        self._app = LabApp(self.address, self.ports[0])
         self._app.start()
         with open(work / "nginx.log", "wb") as out:
             self._nginx = subprocess.Popen([nginx, "-c", str(work / "nginx.conf"), "-p", str(work)],
@@ -178,13 +186,13 @@ class WebLab:
         return self._endpoints()
 
     def _wait_ready(self, work: Path, deadline: float) -> None:
-        while not (_listening(self.address, HTTPS_PORT) and _listening(self.address, HTTP_PORT)):
+        while not all(_listening(self.address, port) for port in self.ports[1:]):
             if self._nginx is not None and self._nginx.poll() is not None:
                 error_log = work / "nginx-error.log"
                 tail = error_log.read_text(errors="replace")[-400:] if error_log.exists() else ""
                 raise LabError(f"nginx exited with code {self._nginx.returncode}: {tail}")
             if time.monotonic() > deadline:
-                raise LabError(f"nginx did not listen on {HTTPS_PORT}/{HTTP_PORT} within 10 s; see {work}")
+                raise LabError(f"nginx did not listen on {self.ports[1]}/{self.ports[2]} within 10 s; see {work}")
             time.sleep(0.05)
 
     def stop(self) -> None:

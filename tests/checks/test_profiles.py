@@ -46,6 +46,7 @@ def test_shipped_profiles_load() -> None:
         "security-baseline",
         "host-baseline",
         "storage-baseline",
+        "app-baseline",
     }
     assert len(profiles.checks) >= 30
 
