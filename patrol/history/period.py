@@ -8,7 +8,9 @@
                  findings_by_severity={"critical": 0, "urgent": 2, ...},   # the month's last run
                  opened=14, resolved=12, sla=[{priority, tickets, resolved, mttr_hours, met, missed,
                  attainment_percent}], repeat_checks=[{check_id, findings, hosts}],
-                 proposals=[Proposal.to_dict()], charts={"compliance": b"\\x89PNG…", "tickets": …})
+                 proposals=[Proposal.to_dict()], charts={"compliance": b"\\x89PNG…", "tickets": …},
+                 availability=[{key, runs, healthy, degraded, unknown, percent, inspected_percent,
+                                target, met}])                  # per inventory group, see .availability
 
 A month without runs is a report that says "no data" (``runs == 0``), never 100%. Everything is
 cut at the month's end: runs, tickets, events and the proposals only count what was observed
@@ -25,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from patrol.errors import ReportError
+from patrol.history.availability import availability
 from patrol.history.charts import compliance_chart, opened_resolved_chart
 from patrol.history.frames import History, load_history
 from patrol.history.proposals import Rule, propose
@@ -51,6 +54,7 @@ class PeriodReport:
     sla: list[dict[str, Any]] = field(default_factory=list)
     repeat_checks: list[dict[str, Any]] = field(default_factory=list)
     proposals: list[dict[str, Any]] = field(default_factory=list)
+    availability: list[dict[str, Any]] = field(default_factory=list)
     charts: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -86,6 +90,7 @@ def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
     report.sla = _records(sla_attainment(replace(h, tickets=month_tickets), contract,
                                          min(report.end, datetime.now(UTC))))  # fmt: skip
     report.repeat_checks = _records(repeat_offenders(h, 5)[1])
+    report.availability = _records(availability(h, "group", contract.availability_targets))
     if not comp.empty:
         report.charts["compliance"] = compliance_chart(comp, report.lang)
     weekly = opened_resolved(h)

@@ -35,13 +35,18 @@ PERIOD_LABELS = {
            "open_now": "Findings at the end of the period", "tickets": "Tickets", "opened": "opened",
            "resolved": "resolved", "sla": "SLA attainment by priority (resolve clock)", "mttr": "MTTR (h)",
            "attainment": "Attainment %", "met": "met", "missed": "missed", "repeat": "Most recurring checks",
-           "proposals": "Improvement proposals", "timeline": "Timeline", "charts": "Charts", "percent": "%"},
+           "proposals": "Improvement proposals", "timeline": "Timeline", "charts": "Charts", "percent": "%",
+           "availability": "Availability by group (applications included)", "group": "Group", "samples": "Runs",
+           "healthy": "Healthy", "degraded": "Degraded", "unknown": "Unknown", "target": "Target %", "met_col": "Met",
+           "yes": "yes", "no": "no"},
     "zh": {"title": "月度服務報告", "no_data": "無數據：本期間沒有巡檢記錄。", "runs": "巡檢次數",
            "coverage": "平均巡檢覆蓋率", "compliance": "各類設備合規率", "open_now": "期末未解決問題",
            "tickets": "工單", "opened": "新開", "resolved": "已解決", "sla": "各優先級 SLA 達成率（解決時限）",
            "mttr": "平均修復時間 (小時)", "attainment": "達成率 %", "met": "達標", "missed": "未達標",
            "repeat": "最常復發的檢查項", "proposals": "改進建議", "timeline": "建議時程",
-           "charts": "圖表", "percent": "%"},
+           "charts": "圖表", "percent": "%", "availability": "各群組可用率（含應用）", "group": "群組",
+           "samples": "巡檢次數", "healthy": "正常", "degraded": "降級", "unknown": "未知", "target": "目標 %",
+           "met_col": "達標", "yes": "達標", "no": "未達標"},
 }  # fmt: skip
 
 
@@ -59,6 +64,10 @@ def _sections(r: PeriodReport) -> list[tuple[str, list[str], list[list[Any]]]]:
            _v(x["attainment_percent"])] for x in r.sla]),
         (P["repeat"], [S["check"], S["findings"], S["hosts_col"]],
          [[x["check_id"], x["findings"], x["hosts"]] for x in r.repeat_checks]),
+        (P["availability"], [P["group"], P["samples"], P["healthy"], P["degraded"], P["unknown"], P["percent"],
+                             P["target"], P["met_col"]],
+         [[a["key"], a["runs"], a["healthy"], a["degraded"], a["unknown"], a["percent"], _v(a["target"]),
+           "—" if a["met"] is None else P["yes" if a["met"] else "no"]] for a in r.availability]),
         (P["proposals"], ["#", S["severity"], P["proposals"], P["timeline"]],
          [[i, S[p["priority"]], p["title"], p["timeline"]] for i, p in enumerate(r.proposals, 1)]),
     ]  # fmt: skip
