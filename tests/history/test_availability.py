@@ -115,3 +115,23 @@ def test_monthly_report_has_the_availability_section(home: Path, tmp_path: Path,
     text = out.read_text(encoding="utf-8")
     assert heading in text
     assert "| apps | 25 | 21 | 2 | 2 | 84.0 | 99.5 " + missed in text
+
+
+def test_the_service_api_serves_availability(home: Path) -> None:
+    from tests.conftest import PatrolCLI
+    from tests.service.conftest import start_server, stop_servers
+
+    cli = PatrolCLI(home)
+    added = cli("token", "add", "availability-viewer", "--role", "viewer")
+    assert added.code == 0, added.output
+    token = added.stdout.strip()
+    server = start_server(cli)
+    try:
+        answer = server.call("GET", "/api/v1/availability?by=application&days=3660", token)
+        assert answer.status_code == 200, answer.text
+        apps = _by_key(answer.json())["apps"]
+        assert (apps["percent"], apps["target"], apps["met"], apps["unknown"]) == (84.0, 99.5, False, 2)
+        assert server.call("GET", "/api/v1/availability?by=rack", token).status_code == 422
+        assert server.call("GET", "/api/v1/availability").status_code == 401
+    finally:
+        stop_servers([server])
