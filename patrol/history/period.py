@@ -55,6 +55,8 @@ class PeriodReport:
     repeat_checks: list[dict[str, Any]] = field(default_factory=list)
     proposals: list[dict[str, Any]] = field(default_factory=list)
     availability: list[dict[str, Any]] = field(default_factory=list)
+    #: the month's defect tickets per emergency plan: [{runbook, title, incidents, resolved}]
+    incidents_by_plan: list[dict[str, Any]] = field(default_factory=list)
     charts: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -71,6 +73,29 @@ def parse_period(value: str) -> tuple[datetime, datetime]:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = frame.astype(object).where(frame.notna(), None)
     return [{str(k): v for k, v in r.items()} for r in out.to_dict(orient="records")]
+
+
+def incidents_by_plan(month_tickets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Defect tickets opened in the month per plan (its check's runbook, else the defect class's);
+    ``runbook: None`` collects tickets without a plan. Plans that cannot be read leave the list empty."""
+    from patrol.errors import PatrolError
+    from patrol.tickets.runbooks import load_index
+
+    if month_tickets.empty:
+        return []
+    try:
+        index = load_index()
+    except PatrolError:
+        return []
+    rows: dict[str | None, dict[str, Any]] = {}
+    for check_id, resolved_at in zip(month_tickets["check_id"], month_tickets["resolved_at"], strict=True):
+        book = index.plan(None if pd.isna(check_id) else str(check_id), "defect")
+        row = rows.setdefault(book.id if book else None, {"runbook": book.id if book else None,
+                                                          "title": book.title.in_(lang) if book else "",
+                                                          "incidents": 0, "resolved": 0})  # fmt: skip
+        row["incidents"] += 1
+        row["resolved"] += 0 if pd.isna(resolved_at) else 1
+    return sorted(rows.values(), key=lambda r: (-r["incidents"], r["runbook"] or "~"))
 
 
 def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
@@ -91,6 +116,7 @@ def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
                                          min(report.end, datetime.now(UTC))))  # fmt: skip
     report.repeat_checks = _records(repeat_offenders(h, 5)[1])
     report.availability = _records(availability(h, "group", contract.availability_targets))
+    report.incidents_by_plan = incidents_by_plan(month_tickets, report.lang)
     if not comp.empty:
         report.charts["compliance"] = compliance_chart(comp, report.lang)
     weekly = opened_resolved(h)
