@@ -48,6 +48,7 @@ bench: install
 	$(PY) bench/history.py
 	$(PY) bench/service.py
 	$(PY) bench/redact.py
+	$(PY) bench/http_targets.py
 
 clean:
 	-$(PATROL) lab down

@@ -17,7 +17,9 @@ An expired certificate is judged by its expiry (``cert_days`` checks), not as a 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import os
 import ssl
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -90,8 +92,27 @@ async def _handshake(host: str, port: int, context: ssl.SSLContext, server_name:
 
 
 def _verifying_context(ca_file: str | None) -> ssl.SSLContext:
+    """One context per CA file and version of it (loading the system store costs ~30 ms of CPU: never
+    per target; a CA file replaced while a service runs is read again)."""
+    try:
+        stamp = os.stat(ca_file).st_mtime_ns if ca_file else 0
+    except OSError:
+        stamp = -1  # ssl reports the missing file
+    return _cached_verifying_context(ca_file, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_verifying_context(ca_file: str | None, _stamp: int) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=ca_file)
     context.check_hostname = False  # matched separately, so a name mismatch and a bad chain both show
+    return context
+
+
+@functools.lru_cache(maxsize=1)
+def _reading_context() -> ssl.SSLContext:
+    """Reads any certificate: no verification, so no CA store to load."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     return context
 
 
@@ -100,9 +121,7 @@ async def probe_tls(host: str, port: int, server_name: str, timeout: float, ca_f
 
     Connection failures (refused, timeout) propagate: the caller turns them into the target's status.
     """
-    plain = ssl.create_default_context()
-    plain.check_hostname, plain.verify_mode = False, ssl.CERT_NONE
-    ssl_object = await _handshake(host, port, plain, server_name, timeout)
+    ssl_object = await _handshake(host, port, _reading_context(), server_name, timeout)
     der = ssl_object.getpeercert(binary_form=True)
     facts = TlsFacts(protocol=ssl_object.version())
     if not der:
@@ -115,7 +134,12 @@ async def probe_tls(host: str, port: int, server_name: str, timeout: float, ca_f
     facts.self_signed = cert.subject == cert.issuer
     facts.hostname_match = hostname_matches(server_name, facts.names)
     try:
-        await _handshake(host, port, _verifying_context(ca_file), server_name, timeout)
+        verifying = _verifying_context(ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        facts.verify_error, facts.chain_valid = f"the CA file {ca_file} cannot be used: {exc}", False
+        return facts
+    try:
+        await _handshake(host, port, verifying, server_name, timeout)
     except ssl.SSLCertVerificationError as exc:
         facts.verify_error = exc.verify_message or str(exc)
         facts.chain_valid = exc.verify_code == _EXPIRED

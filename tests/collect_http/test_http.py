@@ -111,6 +111,12 @@ def test_certificate_faults_are_findings_never_failures(
     assert expired_findings["app.tls.expired"].title_en.startswith("Certificate of https://localhost:")
     assert "expired" in expired_findings["app.tls.expired"].message
     assert set(findings(misnamed, results["misnamed"])) == {"app.tls.trusted", "app.tls.hostname"}
+    no_ca = target("no-ca", misnamed.vars["patrol_url"], patrol_ca_file=str(tmp_path / "missing-ca.pem"))
+    tls = collect([no_ca], tmp_path)["no-ca"].snapshot.extra["tls"]
+    assert (
+        tls["chain_valid"] is False
+        and f"the CA file {tmp_path / 'missing-ca.pem'} cannot be used" in tls["verify_error"]
+    )
 
 
 def test_dns_refused_and_hanging_targets_are_per_target_statuses(
