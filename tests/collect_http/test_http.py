@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from patrol import plugins
 from patrol.checks.engine import evaluate, findings_for
 from patrol.checks.profile import load_profiles
 from patrol.collect.base import CollectContext
 from patrol.collect.http import HTTP_PLATFORM, HttpCollector
+from patrol.collect.tls import hostname_matches
 from patrol.models import Finding, Host, HostResult, HostStatus
 from patrol.paths import SHIPPED_PROFILES_DIR
 
@@ -146,3 +149,20 @@ def test_dns_refused_and_hanging_targets_are_per_target_statuses(
 def test_a_target_without_an_url_says_what_to_set(target: TargetFactory, tmp_path: Path) -> None:
     result = collect([target("nourl", "")], tmp_path)["nourl"]
     assert result.status is HostStatus.ERROR and "set patrol_url for this host" in result.error
+
+
+@pytest.mark.parametrize(
+    ("hostname", "names", "matches"),
+    [
+        ("shop.example.com", ["shop.example.com"], True),
+        ("SHOP.example.com.", ["shop.example.com"], True),
+        ("shop.example.com", ["*.example.com"], True),
+        ("a.shop.example.com", ["*.example.com"], False),  # a wildcard covers one label only
+        ("example.com", ["*.example.com"], False),
+        ("127.0.0.1", ["127.0.0.1"], True),
+        ("10.0.0.1", ["*.0.0.1"], False),  # never a wildcard for an address
+        ("shop.example.com", [], False),
+    ],
+)
+def test_hostname_matching(hostname: str, names: list[str], matches: bool) -> None:
+    assert hostname_matches(hostname, names) is matches
