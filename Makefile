@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PATROL  := $(VENV)/bin/patrol
 STAMP   := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
-DEBS    := openssh-server iproute2 openssl chromium fonts-noto-cjk postgresql mariadb-server redis-server
+DEBS    := openssh-server iproute2 openssl chromium fonts-noto-cjk postgresql mariadb-server redis-server nginx
 
 .PHONY: install system-deps demo test lint bench clean
 
@@ -73,6 +73,7 @@ bench: install
 	$(PY) bench/service.py
 	$(PY) bench/redact.py
 	$(PY) bench/databases.py
+	$(PY) bench/http_targets.py
 
 clean:
 	-$(PATROL) lab down

@@ -17,6 +17,7 @@ A profile file::
         op: equals                             # |
         values: {var: patrol_expected_ntp_servers}  # / ({var: NAME} = host inventory variable)
         remediation: {playbook: playbooks/remediate/ntp.yml, vars: {}}   # optional
+        runbook: ntp-drift                     # optional: emergency plan, inspect/runbooks/ntp-drift.yml
         description: Clocks must agree for logs to be usable.             # optional
 
 ``title`` names the state the check wants (a passing check reads well); ``problem`` is the title
@@ -94,6 +95,8 @@ class _CheckHeader(_Strict):
     applies_to: AppliesTo = AppliesTo()
     remediation: Remediation | None = None
     description: str = ""
+    #: id of the emergency plan (inspect/runbooks/<id>.yml) for a finding of this check
+    runbook: str | None = None
 
 
 _HEADER_KEYS = set(_CheckHeader.model_fields)
@@ -123,6 +126,8 @@ class Check:
     #: finding title templates (see the module docstring); empty: derived from the title
     problem_en: str = ""
     problem_zh: str = ""
+    #: id of the emergency plan (``inspect/runbooks/``) linked to this check's findings
+    runbook: str | None = None
 
     def applies(self, host: Host) -> bool:
         return all(a.matches(host) for a in self.applies_to)
@@ -268,6 +273,7 @@ def _load_check(path: str, raw: Any, index: int, profile_applies: AppliesTo) -> 
         source=path,
         problem_en=header.problem.en if header.problem else "",
         problem_zh=header.problem.zh if header.problem else "",
+        runbook=header.runbook,
     )
 
 

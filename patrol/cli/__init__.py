@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(["trends", "forecast", "propose", "history"], "history"),
     **dict.fromkeys(["schedule", "serve", "token"], "service"),
     "hostkey": "hostkey",
+    "runbook": "runbook",
 }
 
 

@@ -209,12 +209,18 @@ def show(obj: Context, ticket_id: str, service: str | None, at: str | None, lang
             t = get_ticket(conn, ticket_id)
         events, runs = ticket_events_of(obj.store, t.id), ticket_runs(obj.store, t.id)
         waiver = next((w for w in list_waivers(obj.store, True) if w.id == t.waiver_id), None)
+    from patrol.cli.runbook import ticket_plan
+
+    plan, plan_lines = ticket_plan(t, events, lang)
     if as_json:
         data = _ticket_json(t, contract, now) | {"record": t.written_record, "runs": [r for r, _ in runs]}
         data["timeline"] = [e.model_dump(mode="json") for e in events]
+        data["runbook"] = plan
         out.print_json(json.dumps(data))
         return
     _print_ticket(t, contract, now, waiver, lang)
+    for line in plan_lines:
+        out.print(line)
     timeline = Table(title="timeline", title_justify="left")
     for column in ("when (UTC)", "who", "what", "from → to", "why / note", "run"):
         timeline.add_column(column, overflow="fold")

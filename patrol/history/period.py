@@ -8,7 +8,9 @@
                  findings_by_severity={"critical": 0, "urgent": 2, ...},   # the month's last run
                  opened=14, reopened=3, resolved=12, sla=[{priority, tickets, resolved, mttr_hours, met, missed,
                  attainment_percent}], repeat_checks=[{check_id, findings, hosts}],
-                 proposals=[Proposal.to_dict()], charts={"compliance": b"\\x89PNG…", "tickets": …})
+                 proposals=[Proposal.to_dict()], charts={"compliance": b"\\x89PNG…", "tickets": …},
+                 availability=[{key, runs, healthy, degraded, unknown, percent, inspected_percent,
+                                target, met}])                  # per inventory group, see .availability
 
 A month without runs is a report that says "no data" (``runs == 0``), never 100%. Everything is
 cut at the month's end: runs, tickets, events and the proposals only count what was observed
@@ -26,6 +28,7 @@ import pandas as pd
 
 from patrol.errors import ReportError
 from patrol.history import ticketflow
+from patrol.history.availability import availability
 from patrol.history.charts import compliance_chart, opened_resolved_chart
 from patrol.history.frames import History, load_history
 from patrol.history.proposals import Rule, propose
@@ -54,6 +57,9 @@ class PeriodReport:
     sla: list[dict[str, Any]] = field(default_factory=list)
     repeat_checks: list[dict[str, Any]] = field(default_factory=list)
     proposals: list[dict[str, Any]] = field(default_factory=list)
+    availability: list[dict[str, Any]] = field(default_factory=list)
+    #: the month's defect tickets per emergency plan: [{runbook, title, incidents, resolved}]
+    incidents_by_plan: list[dict[str, Any]] = field(default_factory=list)
     charts: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -72,6 +78,29 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in out.to_dict(orient="records")]
 
 
+def incidents_by_plan(month_tickets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Defect tickets opened or reopened in the month per plan (its check's runbook, else the defect class's);
+    ``runbook: None`` collects tickets without a plan. Plans that cannot be read leave the list empty."""
+    from patrol.errors import PatrolError
+    from patrol.tickets.runbooks import load_index
+
+    if month_tickets.empty:
+        return []
+    try:
+        index = load_index()
+    except PatrolError:
+        return []
+    rows: dict[str | None, dict[str, Any]] = {}
+    for check_id, resolved_at in zip(month_tickets["check_id"], month_tickets["resolved_at"], strict=True):
+        book = index.plan(None if pd.isna(check_id) else str(check_id), "defect")
+        row = rows.setdefault(book.id if book else None, {"runbook": book.id if book else None,
+                                                          "title": book.title.in_(lang) if book else "",
+                                                          "incidents": 0, "resolved": 0})  # fmt: skip
+        row["incidents"] += 1
+        row["resolved"] += 0 if pd.isna(resolved_at) else 1
+    return sorted(rows.values(), key=lambda r: (-r["incidents"], r["runbook"] or "~"))
+
+
 def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
     runs = h.runs
     report.runs = len(runs)
@@ -87,6 +116,10 @@ def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
     report.opened, report.reopened, report.resolved = moved["opened"], moved["reopened"], moved["resolved"]
     report.sla = _records(sla_attainment(h, contract, min(report.end, datetime.now(UTC))))
     report.repeat_checks = _records(repeat_offenders(h, 5)[1])
+    report.availability = _records(availability(h, "group", contract.availability_targets))
+    started = ticketflow.clocks(h)  # incidents: tickets whose clock started in the month (opened or reopened)
+    started = started[started["start"] >= pd.Timestamp(report.start)]
+    report.incidents_by_plan = incidents_by_plan(h.tickets[h.tickets["id"].isin(started["ticket_id"])], report.lang)
     if not comp.empty:
         report.charts["compliance"] = compliance_chart(comp, report.lang)
     weekly = opened_resolved(h)

@@ -39,6 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from patrol.errors import ReportError
+from patrol.history.availability import availability
 from patrol.history.forecast import forecast
 from patrol.history.forecast import resource_label as resource_words
 from patrol.history.frames import History, load_history
@@ -72,7 +73,7 @@ class Reached(BaseModel):
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
-    kind: Literal["capacity", "sprawl", "recurrence", "sla", "flapping"]
+    kind: Literal["capacity", "sprawl", "recurrence", "sla", "flapping", "availability"]
     priority: Severity
     title: Text
     benefit: Text
@@ -269,8 +270,23 @@ def _flapping(rule: Rule, ctx: _Ctx) -> list[Proposal]:
     return out
 
 
+def _availability(rule: Rule, ctx: _Ctx) -> list[Proposal]:
+    """Groups below their ``availability_targets`` (inspect/service.yml); the breakdown is the sample counts."""
+    frame = availability(ctx.history, "group", ctx.contract.availability_targets)
+    out = []
+    for r in _rows(frame):
+        if r["met"] is not False:
+            continue
+        figures = {"group": r["key"], "percent": float(r["percent"]), "target": float(r["target"]),
+                   "runs": int(r["runs"]), "degraded": int(r["degraded"]), "unknown": int(r["unknown"])}  # fmt: skip
+        counts = {"healthy": float(r["healthy"]), "degraded": float(r["degraded"]), "unknown": float(r["unknown"])}
+        out.append(_make(rule, ctx, figures, [str(r["key"])], float(r["target"]) - float(r["percent"]), counts))
+    return out
+
+
 _KINDS: dict[str, Callable[[Rule, _Ctx], list[Proposal]]] = {
     "capacity": _capacity, "sprawl": _sprawl, "recurrence": _recurrence, "sla": _sla, "flapping": _flapping,
+    "availability": _availability,
 }  # fmt: skip
 
 

@@ -17,7 +17,12 @@ small results are pandas frames. Tickets and their events are pandas frames from
                    "flips": 6}],
      "version_sprawl": [{"platform": "cisco_ios", "versions": 4, "hosts": 12,
                          "detail": {"15.8(3)M2": 8, ...}}],
-     "drift": [{"host": "core-sw1", "drift_findings": 9, "runs_with_drift": 5, "runs": 90}]}
+     "drift": [{"host": "core-sw1", "drift_findings": 9, "runs_with_drift": 5, "runs": 90}],
+     "availability": [{"key": "network", "runs": 90, "healthy": 80, "degraded": 6, "unknown": 4,
+                       "percent": 88.89, "inspected_percent": 95.56, "target": null, "met": null}],
+     "availability_applications": [{"key": "apps", ..., "target": 99.5, "met": false}]}
+
+``availability`` is keyed like ``by`` (``check``: per host); see :mod:`patrol.history.availability`.
 
 Nothing is invented from no data: a key without evaluated checks has no compliance row, a
 priority without closed clocks has ``attainment_percent: null``.
@@ -34,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from patrol.history import ticketflow
+from patrol.history.availability import availability
 from patrol.history.frames import History, load_history
 from patrol.history.metricschema import naive_utc
 from patrol.models import Severity, utcnow
@@ -291,5 +297,7 @@ def trends(store: Store, since: datetime | None, by: str, contract: ServiceContr
         "compliance": compliance(h, by), "opened_resolved": opened_resolved(h),
         "sla": sla_attainment(h, contract, now or utcnow()), "repeat_hosts": hosts, "repeat_checks": checks,
         "flapping": flapping(h), "version_sprawl": version_sprawl(store, h), "drift": drift_frequency(h),
+        "availability": availability(h, by if by in ("domain", "group") else "host", contract.availability_targets),
+        "availability_applications": availability(h, "application", contract.availability_targets),
     }  # fmt: skip
     return Trends(since, by, len(h.runs), frames)

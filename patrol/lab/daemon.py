@@ -43,6 +43,7 @@ COMPONENTS = (
     "patrol.lab.snmp_lab:SnmpLab",
     "patrol.lab.sshd_lab:SshdLab",
     "patrol.lab.db_lab:DatabaseLab",
+    "patrol.lab.web_lab:WebLab",
 )
 
 

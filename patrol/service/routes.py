@@ -1,4 +1,5 @@
-"""API routes under ``/api/v1``: runs, hosts, snapshots, findings, reports, tickets, baselines, schedules.
+"""API routes under ``/api/v1``: runs, hosts, snapshots, findings, reports, tickets, baselines, schedules,
+availability.
 
 Shapes: a run is ``RunSummary`` JSON (``{"run_id", "status", "hosts_total", "hosts_inspected",
 "coverage_percent", "findings_by_severity", ...}``), a host ``HostRow`` JSON, a finding ``Finding``
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as FastPath
 from fastapi.responses import Response
 
@@ -125,6 +126,24 @@ def hosts(state: State, _: Viewer) -> list[dict[str, Any]]:
     """Every host of the latest run with its status."""
     listed = state.store.list_runs(1)
     return [h.model_dump(mode="json") for h in state.store.host_results(listed[0].run_id)] if listed else []
+
+
+@router.get("/availability", tags=["history"])
+def availability(
+    state: State, _: Viewer, by: Literal["host", "group", "application", "domain"] = "group",
+    days: Annotated[int, Query(ge=1, le=3660)] = 30,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Availability per ``by`` key over the last ``days`` days (:mod:`patrol.history.availability`):
+    ``[{"key", "runs", "healthy", "degraded", "unknown", "percent", "inspected_percent", "target", "met"}]``."""
+    from datetime import timedelta
+
+    from patrol.history.availability import availability as compute
+    from patrol.history.frames import load_history
+    from patrol.models import utcnow
+
+    frame = compute(load_history(state.store, utcnow() - timedelta(days=days)), by, state.contract.availability_targets)
+    out = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in out.to_dict(orient="records")]
 
 
 @router.get("/hosts/{host}/baselines", tags=["baselines"])

@@ -18,6 +18,7 @@ from patrol.store import (
     schema_changes,
     schema_history,
     schema_notify,
+    schema_runbooks,
     schema_service,
     schema_sessions,
     schema_tickets,
@@ -37,6 +38,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (7, "notification attachments", schema_notify.create),
     (8, "API token expiry and revocation, dashboard sessions", schema_sessions.create),
     (9, "who applies a change (crash detection)", schema_changes.create_leases),
+    (10, "emergency plan drills", schema_runbooks.create),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -26,7 +26,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -139,6 +139,8 @@ class ServiceContract(_Strict):
         default_factory=lambda: {"email": ChannelClock(respond=timedelta(hours=2))}
     )
     notify: tuple[NotifyTarget, ...] = ()
+    #: availability % each inventory group (or application group) must reach (patrol.history.availability)
+    availability_targets: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
     source: str = "built-in defaults (SERVICE.md)"
 
     @field_validator("sla", mode="before")

@@ -48,6 +48,7 @@ def test_shipped_profiles_load() -> None:
         "storage-baseline",
         "database-baseline",
         "middleware-baseline",
+        "app-baseline",
     }
     assert len(profiles.checks) >= 30
 

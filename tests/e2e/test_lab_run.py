@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import IS_ROOT, LAB_INVENTORY, LAB_VAULT, PatrolCLI, Result
+from tests.lab_hosts import LAB_HOSTS, lab_coverage_line
 
 pytestmark = pytest.mark.usefixtures("lab")
 
 RUN_ARGS = ("run", "-i", str(LAB_INVENTORY), "--vault-password-file", str(LAB_VAULT))
-SSH_HOSTS = {"web1", "db1"}
 LAB_SECRETS = ("Lab-Net-Pass1", "Lab-Sec-Pass1", "Lab-Enable-Pass1", "nas1-ro-Lab7", "san1-ro-Lab7", "CANARY")
 
 
@@ -35,9 +35,7 @@ def findings_json(cli: PatrolCLI, *args: str) -> list[dict[str, Any]]:
 def test_run_prints_coverage_counting_the_unreachable_host(lab_run: tuple[PatrolCLI, Result]) -> None:
     _, result = lab_run
     assert result.code == 0, result.output
-    total = 13
-    inspected = total - 1 - (0 if IS_ROOT else len(SSH_HOSTS))
-    assert f"{inspected}/{total} hosts inspected" in result.stdout
+    assert lab_coverage_line(IS_ROOT) in result.stdout
     assert "branch-sw9" in result.stdout and "unreachable" in result.stdout
     report = Path(result.stdout.split("report: ", 1)[1].split()[0])
     assert report.is_file() and report.suffix == ".html"
@@ -53,6 +51,8 @@ def test_findings_cover_all_four_domains(lab_run: tuple[PatrolCLI, Result]) -> N
     assert any(f["host"] == "fw1" for f in found) and any(f["host"] == "core-sw1" for f in found)
     if IS_ROOT:
         assert any(f["host"] == "web1" for f in found) and any(f["host"] == "db1" for f in found)
+        app = {(f["host"], f["check_id"], f["severity"]) for f in found if f["host"].startswith("app-")}
+        assert app == {("app-web", "app.tls.expiry", "urgent"), ("app-api", "app.http.server_error", "critical")}
     assert not any(f["host"] == "core-sw2" for f in found), "core-sw2 is the compliant device"
 
 
@@ -67,7 +67,7 @@ def test_findings_filters(lab_run: tuple[PatrolCLI, Result]) -> None:
 def test_runs_and_show(lab_run: tuple[PatrolCLI, Result]) -> None:
     cli, _ = lab_run
     runs = json.loads(cli("runs", "--json").stdout)
-    assert runs[0]["status"] == "completed" and runs[0]["hosts_total"] == 13
+    assert runs[0]["status"] == "completed" and runs[0]["hosts_total"] == LAB_HOSTS
     run_id = runs[0]["run_id"]
     shown = cli("show", run_id[:10])
     assert shown.code == 0, shown.output
@@ -83,7 +83,7 @@ def test_report_formats(lab_run: tuple[PatrolCLI, Result], tmp_path: Path) -> No
     out = tmp_path / "r.json"
     assert cli("report", "latest", "--format", "json", "-o", str(out)).code == 0
     data = json.loads(out.read_text())
-    assert data["coverage"]["total"] == 13
+    assert data["coverage"]["total"] == LAB_HOSTS
     html = tmp_path / "r.html"
     assert cli("report", "latest", "--format", "html", "-o", str(html)).code == 0
     text = html.read_text()
