@@ -103,10 +103,15 @@ CISCO = (
     # snmp-server user … auth <alg> <key> [priv [<alg> [bits]] <key>]; NX-OS may omit the priv algorithm
     Rule(
         "snmp-auth", ("auth",),
-        r"\bauth\s+(?:md5|sha\d*(?:-\d+)?)\s+" + V + r"(?:\s+priv\s+(?:(?:aes(?:-?\d+)?|3des|des\d*)\s+)?"
-        r"(?:(?:128|192|256)\s+)?" + _value("v2") + ")?",
+        # IOS-XR writes `encrypted` / `clear` before each key
+        r"\bauth\s+(?:md5|sha\d*(?:-\d+)?)\s+(?:(?:encrypted|clear)\s+)?" + V
+        + r"(?:\s+priv\s+(?:(?:aes(?:-?\d+)?|3des|des\d*)\s+)?(?:(?:128|192|256)\s+)?(?:(?:encrypted|clear)\s+)?"
+        + _value("v2") + ")?",
     ),
-    Rule("snmp-priv", ("priv",), r"\bpriv\s+(?:aes(?:-?\d+)?|3des|des\d*)\s+(?:(?:128|192|256)\s+)?" + V),
+    Rule(
+        "snmp-priv", ("priv",),
+        r"\bpriv\s+(?:aes(?:-?\d+)?|3des|des\d*)\s+(?:(?:128|192|256)\s+)?(?:(?:encrypted|clear)\s+)?" + V,
+    ),
     Rule("config-key", ("key",), r"\bkey\s+config-key\s+password-encrypt\s+" + V),
     Rule("key-string", ("key",), r"\bkey-string(?:\s+(?:\d|password|clear|encrypted))?\s+" + V),
     Rule(
