@@ -112,9 +112,15 @@ def _interface(row: Mapping[str, Any]) -> Interface:
     link = str(row.get("link_status") or "").lower()
     admin = str(row.get("admin_state") or "").lower()
     ip = row.get("ip_address") or ""
+    if "administratively" in link:
+        admin_up: bool | None = False
+    elif "(" in link:  # "down (VLAN/BD is down)": down for a reason other than shutdown
+        admin_up = True
+    else:  # the template keeps only "u" of a bare "admin state is up" line
+        admin_up = admin.startswith("u") if admin else None
     return Interface(
         name=str(row["interface"]),
-        admin_up=admin.startswith("up") if admin else ("administratively" not in link if link else None),
+        admin_up=admin_up,
         oper_up=link.startswith("up") if link else None,
         description=row.get("description") or None,
         ip_addresses=[f"{ip}/{row.get('prefix_length')}"] if ip else [],
