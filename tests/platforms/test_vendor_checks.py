@@ -28,27 +28,44 @@ VARS = {"patrol_expected_ntp_servers": ["192.0.2.1", "192.0.2.2"], "patrol_loggi
 
 EXPECTED = {
     "cisco_nxos/n9k-6.1": [
-        "net.logging.remote", "net.os_version.cisco_nxos", "net.password.encryption", "net.snmp.v3_only",
+        "net.logging.remote",
+        "net.os_version.cisco_nxos",
+        "net.password.encryption",
+        "net.snmp.v3_only",
         "net.telnet.disabled",
     ],
     "cisco_nxos/n5k-5.2": ["net.memory.used system", "net.ntp.servers", "net.os_version.cisco_nxos"],
     "cisco_nxos/n9k-10.3": [],
     "cisco_xr/ncs5500-6.1": ["net.os_version.cisco_xr"],
     "cisco_xr/crs-4.1": [
-        "net.logging.remote", "net.ntp.servers", "net.os_version.cisco_xr", "net.password.encryption",
-        "net.snmp.no_rw_community_xr", "net.snmp.v3_only", "net.telnet.disabled",
+        "net.logging.remote",
+        "net.ntp.servers",
+        "net.os_version.cisco_xr",
+        "net.password.encryption",
+        "net.snmp.no_rw_community_xr",
+        "net.snmp.v3_only",
+        "net.telnet.disabled",
     ],
     "cisco_xr/r8000-7.9": ["net.memory.used physical"],
     "hp_comware/s6850-cw7": [
-        "net.interfaces.oper_down GigabitEthernet1/1/0/31", "net.interfaces.oper_down Ten-GigabitEthernet1/0/1",
-        "net.snmp.v3_only", "net.telnet.disabled",
+        "net.interfaces.oper_down GigabitEthernet1/1/0/31",
+        "net.interfaces.oper_down Ten-GigabitEthernet1/0/1",
+        "net.snmp.v3_only",
+        "net.telnet.disabled",
     ],
     "hp_comware/s5500-cw5": [
-        "net.logging.remote", "net.ntp.servers", "net.os_version.hp_comware", "net.password.encryption",
-        "net.snmp.no_rw_community_comware", "net.snmp.v3_only", "net.telnet.disabled",
+        "net.logging.remote",
+        "net.ntp.servers",
+        "net.os_version.hp_comware",
+        "net.password.encryption",
+        "net.snmp.no_rw_community_comware",
+        "net.snmp.v3_only",
+        "net.telnet.disabled",
     ],
     "hp_comware/hpe5130-cw7": [
-        "net.cpu.used slot 1", "net.interfaces.oper_down GigabitEthernet0/0/2", "net.memory.used slot 1",
+        "net.cpu.used slot 1",
+        "net.interfaces.oper_down GigabitEthernet0/0/2",
+        "net.memory.used slot 1",
         "net.ntp.servers",
     ],
 }
@@ -60,7 +77,11 @@ def test_recorded_case_fails_exactly_its_seeded_faults(case: str) -> None:
     platform_name = Path(case).parent.name
     snapshot = import_module(f"patrol.collect.platforms.{platform_name}").PLATFORM.parse(path.name, _outputs(path))
     host = Host(
-        name=path.name, address="127.0.0.1", device_class="network", platform=platform_name, collector="netmiko",
+        name=path.name,
+        address="127.0.0.1",
+        device_class="network",
+        platform=platform_name,
+        collector="netmiko",
         vars=VARS,
     )
     results = evaluate(PROFILES, host, snapshot, HostStatus.OK)

@@ -131,7 +131,11 @@ def _interface(row: Mapping[str, Any]) -> Interface:
 
 
 _IF_HEAD = re.compile(r"^(\S+)\n\s*Current state:", re.M)
-_RATE = r"Last \d+ seconds {0}(?: rate)?:\s+(?:[\d.]+ bytes/sec, )?(?:[\d.]+ packets/sec )?([\d.]+) (bits/sec|bytes/sec)"
+# "Last 300 seconds input rate: 7 bytes/sec, 56 bits/sec, …" (V7) or "Last 300 seconds input:  1 packets/sec
+# 495 bytes/sec 0%" (V5 switches)
+_RATE = (
+    r"Last \d+ seconds {0}(?: rate)?:\s+(?:[\d.]+ bytes/sec, )?(?:[\d.]+ packets/sec )?([\d.]+) (bits/sec|bytes/sec)"
+)
 _IF_RATES = (re.compile(_RATE.format("input")), re.compile(_RATE.format("output")))
 
 
