@@ -1,4 +1,4 @@
-"""The shipped profiles (inspect/) on the recorded NX-OS, IOS-XR and Comware cases.
+"""The shipped profiles (inspect/) on the recorded NX-OS, IOS-XR, Comware, FortiGate and Gaia cases.
 
 Each case's configuration seeds known faults (telnet, v2c communities, clear passwords, an old
 release, a busy CPU, full memory); the exact set of failed checks per case is asserted, so a
@@ -68,6 +68,23 @@ EXPECTED = {
         "net.memory.used slot 1",
         "net.ntp.servers",
     ],
+    "fortinet/fgt60e-7.4": [
+        "sec.memory.used system",
+        "sec.ntp.servers",
+        "sec.policy.no_any_any",
+        "sec.snmp.v3_only",
+        "sec.telnet.disabled",
+    ],
+    "fortinet/fgt600e-6.2": ["sec.os_version.fortinet"],
+    "fortinet/fgt40f-7.0": [
+        "sec.http.disabled",
+        "sec.logging.remote",
+        "sec.ntp.servers",
+        "sec.policy.no_any_any",
+        "sec.snmp.v3_only",
+    ],
+    "checkpoint_gaia/gw-r77": ["sec.os_version.checkpoint_gaia", "sec.snmp.v3_only", "sec.telnet.disabled"],
+    "checkpoint_gaia/gw-r81": [],
 }
 
 
@@ -75,11 +92,12 @@ EXPECTED = {
 def test_recorded_case_fails_exactly_its_seeded_faults(case: str) -> None:
     path = DATA / case
     platform_name = Path(case).parent.name
-    snapshot = import_module(f"patrol.collect.platforms.{platform_name}").PLATFORM.parse(path.name, _outputs(path))
+    platform = import_module(f"patrol.collect.platforms.{platform_name}").PLATFORM
+    snapshot = platform.parse(path.name, _outputs(path))
     host = Host(
         name=path.name,
         address="127.0.0.1",
-        device_class="network",
+        device_class=platform.default_device_class.value,
         platform=platform_name,
         collector="netmiko",
         vars=VARS,
@@ -89,10 +107,12 @@ def test_recorded_case_fails_exactly_its_seeded_faults(case: str) -> None:
     assert failed == sorted(EXPECTED[case])
     assert [r for r in results if r.outcome is Outcome.ERROR] == []
     applied = {r.check_id for r in results}
-    assert f"net.os_version.{platform_name}" in applied
-    assert "net.cpu.used" in applied
+    domain = "net" if platform.default_device_class.value == "network" else "sec"
+    assert f"{domain}.os_version.{platform_name}" in applied
+    assert f"{domain}.memory.used" in applied
 
 
 def test_every_new_vendor_case_is_checked() -> None:
     cases = {f"{p.parent.name}/{p.name}" for p in DATA.glob("*/*") if (p / "expected.json").is_file()}
-    assert {c for c in cases if c.split("/")[0] in {"cisco_nxos", "cisco_xr", "hp_comware"}} == set(EXPECTED)
+    vendors = {"cisco_nxos", "cisco_xr", "hp_comware", "fortinet", "checkpoint_gaia"}
+    assert {c for c in cases if c.split("/")[0] in vendors} == set(EXPECTED)
