@@ -13,8 +13,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(STAMP): setup.cfg setup.py pyproject.toml | $(PY)
+$(STAMP): setup.cfg setup.py pyproject.toml examples/patrol-platform-example/pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test]'
+	# the example platform plugin (docs/platforms.md); tests/packaging/test_platform_plugin.py uses it
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e examples/patrol-platform-example
 	touch $(STAMP)
 
 install: $(STAMP)
