@@ -43,8 +43,8 @@ INSTALL = "pip install -e examples/patrol-platform-example (make install does it
 @pytest.fixture(scope="module")
 def fleet() -> Iterator[tuple[Fleet, int]]:
     (port,) = free_ports(1)
-    device = FleetDevice("tor1", "dell_force10", port, USER, PASSWORD,
-                         commands={"show running-config": {"output": CONFIG, "prompt": ["{base_prompt}#"]}})  # fmt: skip
+    commands = {"show running-config": {"output": CONFIG, "prompt": ["{base_prompt}#"]}}
+    device = FleetDevice("tor1", "dell_force10", port, USER, PASSWORD, commands=commands)
     started = start_fleet([device])
     yield started, port
     started.stop()
