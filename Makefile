@@ -40,7 +40,7 @@ test: install system-deps
 	$(PY) -m pytest
 
 lint: install
-	$(VENV)/bin/ruff check patrol tests bench library
+	$(VENV)/bin/ruff check patrol tests bench library examples
 	$(VENV)/bin/mypy
 
 bench: install
