@@ -35,7 +35,7 @@ def findings_json(cli: PatrolCLI, *args: str) -> list[dict[str, Any]]:
 def test_run_prints_coverage_counting_the_unreachable_host(lab_run: tuple[PatrolCLI, Result]) -> None:
     _, result = lab_run
     assert result.code == 0, result.output
-    total = 16
+    total = 17
     inspected = total - 1 - (0 if IS_ROOT else len(SSH_HOSTS))
     assert f"{inspected}/{total} hosts inspected" in result.stdout
     assert "branch-sw9" in result.stdout and "unreachable" in result.stdout
@@ -67,7 +67,7 @@ def test_findings_filters(lab_run: tuple[PatrolCLI, Result]) -> None:
 def test_runs_and_show(lab_run: tuple[PatrolCLI, Result]) -> None:
     cli, _ = lab_run
     runs = json.loads(cli("runs", "--json").stdout)
-    assert runs[0]["status"] == "completed" and runs[0]["hosts_total"] == 16
+    assert runs[0]["status"] == "completed" and runs[0]["hosts_total"] == 17
     run_id = runs[0]["run_id"]
     shown = cli("show", run_id[:10])
     assert shown.code == 0, shown.output
@@ -83,7 +83,7 @@ def test_report_formats(lab_run: tuple[PatrolCLI, Result], tmp_path: Path) -> No
     out = tmp_path / "r.json"
     assert cli("report", "latest", "--format", "json", "-o", str(out)).code == 0
     data = json.loads(out.read_text())
-    assert data["coverage"]["total"] == 16
+    assert data["coverage"]["total"] == 17
     html = tmp_path / "r.html"
     assert cli("report", "latest", "--format", "html", "-o", str(html)).code == 0
     text = html.read_text()

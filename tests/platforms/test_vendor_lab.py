@@ -1,4 +1,4 @@
-"""The demo lab's NX-OS, IOS-XR and Gaia devices, collected over SSH from FakeNOS as in `make demo`:
+"""The demo lab's NX-OS, IOS-XR, Comware and Gaia devices, collected over SSH from FakeNOS as in `make demo`:
 each parses with its driver and fails exactly its seeded faults under the shipped profiles."""
 
 from __future__ import annotations
@@ -17,10 +17,16 @@ from patrol.models import Credentials, DeviceClass, Host, HostStatus, Outcome
 from patrol.paths import PROFILES_DIR
 from tests.conftest import free_ports
 
-NEW = ("dc-leaf1", "pe-r1", "fw3")
+NEW = ("dc-leaf1", "pe-r1", "acc-h3c1", "fw3")
 SEEDED = {
     "dc-leaf1": ["net.snmp.v3_only", "net.telnet.disabled"],
     "pe-r1": ["net.os_version.cisco_xr"],
+    "acc-h3c1": [
+        "net.interfaces.oper_down",
+        "net.interfaces.oper_down",
+        "net.snmp.v3_only",
+        "net.telnet.disabled",
+    ],
     "fw3": ["sec.telnet.disabled"],
 }
 LAB_VARS = {"patrol_expected_ntp_servers": ["192.0.2.123", "192.0.2.124"]}

@@ -162,4 +162,7 @@ PLATFORM = NetPlatform(
     commands=COMMANDS,
     parse=parse,
     config_command=DISPLAY_CONFIG,
+    # netmiko's fast_cli clears the buffer before the prompt of its "screen-length disable" (sent
+    # after an empty line) has arrived; that late prompt then ended the first command's read
+    connect_args={"fast_cli": False},
 )
