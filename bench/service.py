@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from patrol.models import utcnow
+from patrol.service.claims import claim_due
 from patrol.service.lease import acquire, release
-from patrol.service.scheduler import claim_due
 from patrol.service.schedules import Schedule, add_schedule
 from patrol.service.tokens import add_token, authenticate
 from patrol.store import Store

@@ -27,7 +27,7 @@ import yaml
 from patrol.errors import ConfigError
 from patrol.paths import PROFILES_DIR
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "config_file", "load_settings"]
 
 T = TypeVar("T")
 
@@ -158,6 +158,12 @@ PARAMETERS: dict[str, Parameter[Any]] = {
     "log_level": Parameter("log_level", "PATROL_LOG_LEVEL", _log_level, lambda s: "INFO"),
 }
 SECTIONS = ("service",)
+
+
+def config_file() -> Path | None:
+    """The config file the settings are read from (absolute), or None when there is none."""
+    path = Path(os.environ.get("PATROL_CONFIG", "patrol.yml"))
+    return path.absolute() if path.is_file() else None
 
 
 def _read_file() -> dict[str, Any]:

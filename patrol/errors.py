@@ -12,6 +12,7 @@ says how to fix it::
     │   └── TokenError         an API token name or role that cannot be used  [patrol.service.errors]
     ├── InventoryError         inventory that does not parse or a host that cannot be resolved
     │   └── HostConfigError    one host: missing/unknown platform, missing credential (.host)
+    │       └── VaultSecretError   a vault-encrypted variable without (or not opened by) the vault password
     ├── ProfileError           inspection profile YAML that is malformed (.path, .check_id, .key)
     │   └── DriftDataError     noise / drift rules (.line, .rule)          [patrol.drift.errors]
     │       └── GoldenTemplateError  a golden config template that does not render
@@ -91,6 +92,25 @@ class HostConfigError(InventoryError):
         super().__init__(f"host {host!r}: {key}: {message}", source)
         self.host = host
         self.key = key
+
+
+class VaultSecretError(HostConfigError):
+    """A host's vault-encrypted variable ``key`` (defined at ``where``) cannot be decrypted: no vault
+    password was given (``password_file`` None) or the one given does not open it."""
+
+    def __init__(self, host: str, key: str, where: str | None, password_file: str | None,
+                 source: str | None = None) -> None:  # fmt: skip
+        self.where, self.password_file = where, password_file
+        super().__init__(host, key, self.reason(key, where, password_file), source)
+
+    @staticmethod
+    def reason(key: str, where: str | None, password_file: str | None, *, several: bool = False) -> str:
+        at = f" ({where})" if where else ""
+        if password_file is None:
+            return (f"{key} {'are' if several else 'is'} vault-encrypted{at} and no vault password was given: "
+                    f"pass --vault-password-file PATH or set PATROL_VAULT_PASSWORD_FILE")  # fmt: skip
+        return (f"{key}{at} cannot be decrypted with the vault password in {password_file}: check that file "
+                f"(--vault-password-file / PATROL_VAULT_PASSWORD_FILE) and the vault id the value was encrypted with")
 
 
 class ProfileError(PatrolError):

@@ -32,10 +32,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from patrol import plugins
-from patrol.errors import HostConfigError, InventoryError, PatrolError
+from patrol.errors import HostConfigError, InventoryError, PatrolError, VaultSecretError
 from patrol.models import HOST_KEY_POLICIES, HOST_KEY_POLICY_VAR, Credentials, DeviceClass, Host
 from patrol.sanitize import register_secrets
 
@@ -107,7 +107,7 @@ def load_inventory(
     for ansible_host in selected:
         try:
             hostvars = variables.get_vars(host=ansible_host, include_hostvars=False)
-            hosts.append(_resolve_host(ansible_host, _Vars(loader, hostvars), defaults))
+            hosts.append(_resolve_host(ansible_host, _Vars(loader, hostvars, vault_password_file), defaults))
         except HostConfigError as exc:
             problems.append(exc)
     if problems:
@@ -118,10 +118,52 @@ def load_inventory(
 def _aggregate(problems: list[HostConfigError], sources: Sequence[str]) -> InventoryError:
     if len(problems) == 1:
         return problems[0]
+    if all(isinstance(p, VaultSecretError) for p in problems):
+        return _vault_summary(cast(list[VaultSecretError], problems), sources)
     lines = "\n".join(f"  - {p}" for p in problems)
     error = InventoryError(f"{len(problems)} hosts cannot be inspected:\n{lines}", ", ".join(sources))
     error.problems = problems  # type: ignore[attr-defined]
     return error
+
+
+def _vault_summary(problems: list[VaultSecretError], sources: Sequence[str]) -> InventoryError:
+    """Many hosts share the same encrypted variables (group_vars): each variable once, with its hosts."""
+    hosts: dict[tuple[str, str | None], list[str]] = {}
+    for p in problems:
+        hosts.setdefault((p.key, p.where), []).append(p.host)
+    first = problems[0]
+    head = VaultSecretError.reason("the variables below", None, first.password_file, several=True)
+    lines = "\n".join(f"  - {key}{f' ({where})' if where else ''}: {', '.join(names)}"
+                      for (key, where), names in hosts.items())  # fmt: skip
+    error = InventoryError(f"{len(problems)} hosts cannot be inspected: {head}\n{lines}", ", ".join(sources))
+    error.problems = problems  # type: ignore[attr-defined]
+    return error
+
+
+def _vault_failure(exc: BaseException) -> bool:
+    """ansible could not decrypt a ``!vault`` value (no secret, or none that opens it)."""
+    from ansible.parsing.vault import AnsibleVaultError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, AnsibleVaultError) or type(seen).__name__ == "UndecryptableVaultError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _origin(value: Any) -> str | None:
+    """``inventory/lab/group_vars/network.yml line 3``: where ansible read ``value``, when it says."""
+    try:
+        from ansible._internal._datatag._tags import Origin  # ansible-core 2.19+: values carry their origin
+    except ImportError:
+        return None
+    origin = Origin.get_tag(value)
+    if origin is None or not origin.path:
+        return None
+    path = Path(origin.path)
+    shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+    return f"{shown} line {origin.line_num}" if origin.line_num else str(shown)
 
 
 # --- ansible-core ------------------------------------------------------------------------
@@ -138,7 +180,11 @@ def _ansible_inventory(sources: Sequence[str], vault_password_file: str | None) 
         try:
             manager = InventoryManager(loader=loader, sources=list(sources))
         except Exception as exc:
-            raise InventoryError(_parse_failure(sources, messages, exc), ", ".join(sources)) from None
+            message = _parse_failure(sources, messages, exc)
+            if _vault_failure(exc) or any("vault secrets" in m or "Decryption failed" in m for m in messages):
+                failing = _failing_file(sources, exc)[0]  # a vault-encrypted inventory file
+                message = f"inventory {failing}: " + VaultSecretError.reason("it", None, vault_password_file)
+            raise InventoryError(message, ", ".join(sources)) from None
     return manager, VariableManager(loader=loader, inventory=manager), loader
 
 
@@ -280,11 +326,12 @@ def _select(manager: Any, limit: str | None, sources: Sequence[str]) -> list[Any
 class _Vars:
     """A host's variables, templated on access with ansible's Templar (vault values decrypted)."""
 
-    def __init__(self, loader: Any, hostvars: Mapping[str, Any]) -> None:
+    def __init__(self, loader: Any, hostvars: Mapping[str, Any], vault_password_file: str | None = None) -> None:
         from ansible.template import Templar
 
         self.raw = hostvars
         self._templar = Templar(loader=loader, variables=hostvars)
+        self._vault_password_file = vault_password_file
 
     def get(self, *names: str) -> Any:
         for name in names:
@@ -297,6 +344,9 @@ class _Vars:
         try:
             return self._templar.template(value)
         except Exception as exc:
+            host = str(self.raw.get("inventory_hostname"))
+            if _vault_failure(exc):
+                raise VaultSecretError(host, name, _origin(value), self._vault_password_file, self.source) from None
             reason = str(exc).splitlines()[0]
             raise HostConfigError(
                 str(self.raw.get("inventory_hostname")), name, f"cannot be templated: {reason}", self.source

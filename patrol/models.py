@@ -62,6 +62,7 @@ __all__ = [
     "RunSummary",
     "Severity",
     "Snapshot",
+    "WaiverMark",
     "fingerprint",
     "utcnow",
 ]
@@ -293,8 +294,18 @@ class CheckResult(_Model):
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
+class WaiverMark(_Model):
+    """The waiver that covers a finding (``patrol waive``): it stays visible, shown and counted as waived."""
+
+    id: int
+    until: datetime
+    reason: str
+    approver: str
+    scope: str
+
+
 class Finding(_Model):
-    """A failed check (or a coverage gap) that someone has to act on."""
+    """A failed check (or a coverage gap) that someone has to act on (``waiver``: accepted until a date)."""
 
     run_id: str
     host: str
@@ -307,11 +318,17 @@ class Finding(_Model):
     message: str
     evidence: dict[str, Any] = Field(default_factory=dict)
     remediation: dict[str, Any] | None = None
+    waiver: WaiverMark | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.host, self.check_id, self.object)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None
 
 
 class RunSummary(_Model):
@@ -324,6 +341,8 @@ class RunSummary(_Model):
     findings_by_severity: dict[str, int] = Field(default_factory=dict)
     findings_by_domain: dict[str, int] = Field(default_factory=dict)
     gaps: dict[str, str] = Field(default_factory=dict)
+    #: findings covered by a waiver, by severity; counted apart (not in ``findings_by_severity``)
+    waived_by_severity: dict[str, int] = Field(default_factory=dict)
 
     @property
     def coverage_percent(self) -> float:

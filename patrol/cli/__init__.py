@@ -8,6 +8,7 @@ Exit codes are documented in :mod:`patrol.cli.common`.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Sequence
 
@@ -27,7 +28,8 @@ COMMAND_MODULES: dict[str, str] = {
     "init": "project",
     **dict.fromkeys(["run", "runs", "show", "findings", "report"], "inspection"),
     **dict.fromkeys(["baseline", "drift", "diff"], "drift"),
-    **dict.fromkeys(["tickets", "ticket", "waive", "waivers", "sla", "notifications"], "tickets"),
+    **dict.fromkeys(["tickets", "ticket"], "tickets"),
+    **dict.fromkeys(["waive", "waiver", "waivers", "sla", "notifications"], "waiving"),
     **dict.fromkeys(["remediate", "rollback", "changes"], "remediate"),
     **dict.fromkeys(["trends", "forecast", "propose", "history"], "history"),
     **dict.fromkeys(["schedule", "serve", "token"], "service"),
@@ -51,6 +53,17 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMAND_MODULES.get(cmd_name)
         return module_commands(module).get(cmd_name) if module else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """An unknown command is refused with the close names (``patrol fidnings`` -> findings)."""
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and name not in COMMAND_MODULES and not name.startswith("-"):
+            close = difflib.get_close_matches(name, list(COMMAND_MODULES), n=3, cutoff=0.6)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint} (`patrol --help` lists the commands)")
+        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -46,6 +46,7 @@ __all__ = [
     "actor",
     "err",
     "fail",
+    "first_line",
     "handled",
     "out",
     "print_table",
@@ -109,6 +110,13 @@ def print_table(table: Table, keys: Collection[str] = ()) -> None:
         out.print(table, crop=False, soft_wrap=False)
     finally:
         out.width = previous
+
+
+def first_line(text: str | None) -> str:
+    """A multi-line message (an SSH transcript, a traceback) in a table cell: its first line and how many
+    more (the whole text stays in ``patrol show RUN HOST`` and the JSON)."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[0] + (f" (+{len(lines) - 1} more lines)" if len(lines) > 1 else "") if lines else ""
 
 
 def actor(by: str | None) -> str:

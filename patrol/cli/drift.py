@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,12 +12,18 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import SEVERITY_STYLE, Context, actor, fail, handled, out, print_table
+from patrol.cli.common import SEVERITY_STYLE, Context, actor, err, fail, first_line, handled, out, print_table
+from patrol.cli.dates import DateInputError, Edge, parse_when
 from patrol.cli.pathtypes import CwdPath, InventorySource, absolute
+from patrol.errors import NotFoundError
 from patrol.report.atomic import write_atomic
 
 if TYPE_CHECKING:
     from patrol.drift.engine import DriftData
+    from patrol.drift.timetravel import Point
+    from patrol.store import Store
+
+_DATE_LIKE = re.compile(r"^(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|[+-]\d)")
 
 __all__ = ["COMMANDS"]
 
@@ -66,8 +74,16 @@ def approve(
         run_id = obj.store.resolve_run(run_ref)
         made = approve_hosts(obj.store, run_id, hosts=[host] if host else None, group=group, reason=reason,
                              approved_by=actor(approved_by), as_group=as_group)  # fmt: skip
+        rows = obj.store.host_results(run_id)
     for b in made:
         out.print(f"approved {escape(b.label)}")
+    if host is None:
+        for row in rows:
+            if not row.inspected and (group is None or group in row.groups):
+                why = f"{row.status}" + (f": {first_line(row.error)}" if row.error else "")
+                out.print(f"[yellow]skipped {escape(row.host)}[/]: not inspected in run {run_id} ({escape(why)}); "
+                          f"its baseline is unchanged: approve it from a run that inspected it")  # fmt: skip
+
 
 
 @baseline.command(name="show")
@@ -164,22 +180,32 @@ def drift(
         run_id = obj.store.resolve_run(run_ref)
         results = stored_drift(obj.store, data, run_id, host)
     findings = [f for _, _, found in results for f in found]
+    no_baseline, clean = _without_drift(results)
     if as_json:
-        out.print_json(json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False))
+        shown = {"run": run_id, "findings": [f.model_dump(mode="json") for f in findings],
+                 "no_baseline": no_baseline, "no_drift": clean}  # fmt: skip
+        out.print_json(json.dumps(shown, ensure_ascii=False))
         return
     _print_drift(run_id, results)
 
 
-def _print_drift(run_id: str, results: list[Any]) -> None:
-    table = Table(title=f"drift of run {run_id}")
-    for column in ("host", "severity", "check", "object", "detail"):
-        table.add_column(column, overflow="fold")
+def _without_drift(results: list[Any]) -> tuple[list[str], list[str]]:
+    """(hosts with no baseline nor golden template, hosts that match theirs)."""
     no_baseline, clean = [], []
     for row, host_drift, findings in results:
         if host_drift.baseline is None and host_drift.golden is None:
             no_baseline.append(row.host)
         elif not findings:
             clean.append(row.host)
+    return no_baseline, clean
+
+
+def _print_drift(run_id: str, results: list[Any]) -> None:
+    table = Table(title=f"drift of run {run_id}")
+    for column in ("host", "severity", "check", "object", "detail"):
+        table.add_column(column, overflow="fold")
+    no_baseline, clean = _without_drift(results)
+    for _row, host_drift, findings in results:
         for f in findings:
             style = SEVERITY_STYLE.get(f.severity.value, "")
             table.add_row(f.host, f"[{style}]{f.severity.value}[/]", f.check_id, escape(f.object), escape(f.message))
@@ -193,10 +219,40 @@ def _print_drift(run_id: str, results: list[Any]) -> None:
     )
 
 
+def _point(store: Store, host: str, option: str, ref: str) -> Point:
+    """A run (id, prefix, latest), ``baseline``, or a date/time of any form :mod:`patrol.cli.dates` reads:
+    ``--from DAY`` is the first run of that day (else the newest before it), ``--to DAY`` the newest by its end."""
+    from patrol.drift.timetravel import point_at, resolve_point
+
+    try:
+        moment = parse_when(ref, edge=Edge.START if option == "--from" else Edge.END, bare_sign=-1)
+    except DateInputError as exc:
+        if _DATE_LIKE.match(ref.strip()):
+            fail(f"{option}: {exc}; use YYYY-MM-DD, 04.12.2026, YYYY-MM-DD HH:MM or -3d")
+        try:
+            return resolve_point(store, host, ref)
+        except NotFoundError as missing:
+            if missing.what != "run":
+                raise
+            raise NotFoundError("run", ref, f"{option} takes a run (`patrol runs` lists them), 'latest', 'baseline' "
+                                f"or a date: 2026-12-04, 04.12.2026, -3d") from None  # fmt: skip
+    if moment.whole_day and option == "--from":
+        return point_at(store, host, ref, moment.at, moment.at + timedelta(days=1, seconds=-1))
+    return point_at(store, host, ref, moment.at)
+
+
+def _same_run(host: str, before: Point, after: Point, from_ref: str, to_ref: str) -> None:
+    if before.run_id and before.run_id == after.run_id and not before.label.startswith("baseline"):
+        fail(f"--from {from_ref!r} and --to {to_ref!r} both mean {before.label} of {host}: nothing to compare; "
+             "give an earlier --from (a run id, a date, -7d) or --from baseline")  # fmt: skip
+
+
 @click.command()
 @click.argument("host")
-@click.option("--from", "from_ref", required=True, help="Run id/prefix, 'latest', 'baseline' or a UTC date/time.")
-@click.option("--to", "to_ref", default="latest", show_default=True, help="Run id/prefix, 'latest' or a UTC date/time.")
+@click.option("--from", "from_ref", required=True,
+              help="Run id/prefix, 'latest', 'baseline' or a date (its first run) or time, e.g. 2026-12-04, -7d.")
+@click.option("--to", "to_ref", default="latest", show_default=True,
+              help="Run id/prefix, 'latest' or a date (its last run) or time.")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=CwdPath(dir_okay=False), help="Write to this file (html default: HOME/diffs/).")
 @click.option("--explain", is_flag=True, help="Also list every ignored line and the noise rule that hid it.")
@@ -208,15 +264,17 @@ def diff(
     noise: tuple[Path, ...], rules: Path | None,
 ) -> None:  # fmt: skip
     """Config and state of HOST between two points in time (runs, dates, its baseline)."""
-    from patrol.drift.render import render_diff
-    from patrol.drift.timetravel import diff_points, resolve_point
+    from patrol.drift.timetravel import diff_points
+    from patrol.report.diff import render_diff
 
     with handled():
         data = _data(noise, rules)
-        before = resolve_point(obj.store, host, from_ref)
-        after = resolve_point(obj.store, host, to_ref)
+        before = _point(obj.store, host, "--from", from_ref)
+        after = _point(obj.store, host, "--to", to_ref)
         if before.at and after.at and before.at > after.at:
             fail(f"--from {from_ref!r} ({before.label}) is after --to {to_ref!r} ({after.label}): swap them")
+        _same_run(host, before, after, from_ref, to_ref)
+        err.print(f"comparing {escape(before.label)} with {escape(after.label)}", soft_wrap=True)
         text = render_diff(diff_points(data, before, after), data.rules, fmt, explain)
     if output is None and fmt == "html":
         stamp = (after.run_id or "latest").replace("/", "_")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,11 @@ import click
 from rich.table import Table
 
 from patrol.cli.common import Context, fail, handled, out, print_table
+from patrol.cli.dates import Edge, when
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath
+from patrol.cli.words import cli_words
+from patrol.i18n import catalogue, is_zh, zh_text
 from patrol.models import utcnow
 
 if TYPE_CHECKING:
@@ -33,17 +37,11 @@ _UNITS = {"d": 1, "w": 7}
 
 
 def parse_since(value: str, now: datetime) -> datetime | None:
-    """``90d`` / ``12w`` before ``now``, ``all`` (None) or a UTC date ``2026-08-01``."""
-    if value == "all":
+    """``90d`` / ``12w`` before ``now``, ``all`` (None) or a date (its start) of any form :mod:`patrol.cli.dates`
+    reads (``2026-08-01``, ``01.08.2026``, ``yesterday``)."""
+    if value.strip().lower() == "all":
         return None
-    match = re.fullmatch(r"(\d+)([dw])", value)
-    if match:
-        return now - timedelta(days=int(match[1]) * _UNITS[match[2]])
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
-    except ValueError:
-        fail(f"--since {value!r}: expected a period like 90d or 12w, a date like 2026-08-01, or 'all'")
-        raise  # unreachable: fail exits
+    return when("--since", value, edge=Edge.START, bare_sign=-1, now=now).at
 
 
 def _store(obj: Context) -> Store:
@@ -63,34 +61,49 @@ def _json(data: Any) -> None:
 _SINCE = click.option("--since", default="90d", show_default=True, help="Period: 90d, 12w, a date or 'all'.")
 
 
-def _lang_default() -> str:
-    from patrol.report.labels import default_lang
-
-    return default_lang()
-
-
-_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_lang_default,
-                     help="Language of labels and charts [default: from the locale].")  # fmt: skip
+_LANG = lang_option("Language of labels and charts")
 
 _TITLES = {
     "compliance": "compliance % per day", "opened_resolved": "tickets opened vs resolved per week",
-    "sla": "MTTR and SLA attainment per priority (resolve clock)", "repeat_hosts": "repeat offenders: hosts",
+    "sla": "MTTR and SLA attainment per priority (resolve clock; tickets = SLA clocks started or ended in the period)",
+    "repeat_hosts": "repeat offenders: hosts",
     "repeat_checks": "repeat offenders: checks", "flapping": "flapping checks (pass <-> fail)",
     "version_sprawl": "OS / firmware version sprawl per platform", "drift": "drift frequency per host",
 }  # fmt: skip
 
 
 #: columns of the trends tables that name a thing (never cut)
-KEY_COLUMNS = {"host", "check", "check_id", "platform"}
+KEY_COLUMNS = {"host", "check", "platform"}
+
+#: the frames' column names as the tables head them (the JSON keeps the frames' names)
+HEADERS = {"check_id": "check", "mttr_hours": "MTTR (h)", "attainment_percent": "attainment %",
+           "os_version": "OS version", "run_id": "run", "ticket_id": "ticket", "percent": "%",
+           "resolved_at": "resolved at", "clock_start": "clock start", "created_at": "created at"}  # fmt: skip
+
+
+def _header(column: object) -> str:
+    name = str(column)
+    return HEADERS.get(name, name.replace("_", " "))
+
+
+def _cell(value: object) -> str:
+    """A table cell in words: ``{'4.27.3F': 1}`` -> ``4.27.3F: 1``, a list -> ``a, b``, nothing -> ``—``."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
 
 
 def _table(name: str, frame: pd.DataFrame, limit: int = 15) -> Table:
     table = Table(title=_TITLES.get(name, name), title_justify="left")
     for column in frame.columns:
-        table.add_column(str(column), overflow="fold")
+        table.add_column(_header(column), overflow="fold")
     rows = frame.tail(limit) if name == "compliance" else frame.head(limit)
     for row in rows.itertuples(index=False):
-        table.add_row(*["—" if v is None or v != v else str(v) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     return table
 
 
@@ -168,8 +181,10 @@ def _forecast_table(found: list[Any], metric: str) -> Table:
         table.add_column(column, overflow="fold")
     for f in found:
         band = "—" if f.days is None else f"~{f.days:.0f} ({_num(f.days_low)}–{_num(f.days_high)})"
+        band = "0 (over)" if f.status == "reached" else band
         status = f.reason if f.status == "too_few_points" else f.status + (f": {f.reason}" if f.reason else "")
-        table.add_row(f.host, f"{f.kind} {f.name}", _num(f.current, 1), _num(f.slope_per_day, 3),
+        slope = "—" if f.slope_per_day is None else f"{f.slope_per_day:.3f}"  # no fit: no growth figure
+        table.add_row(f.host, f.label, _num(f.current, 1), slope,
                       f"{f.threshold:g}%", band, status)  # fmt: skip
     return table
 
@@ -235,28 +250,33 @@ def propose(obj: Context, since: str, fmt: str, output: Path | None, rules: Path
             limit = DOCUMENT_TOP if top is None else top
             out.print(str(write_proposals(obj.store, found, rule_list, start, fmt, lang, path, limit)[0]))
             return
-    _print_proposals(found, since, TABLE_TOP if top is None else top)
+    _print_proposals(found, since, TABLE_TOP if top is None else top, lang)
 
 
 #: rows of the ``patrol propose`` table unless ``--top`` says otherwise
 TABLE_TOP = 50
+#: the table's closing note when ``--top`` leaves proposals out
+PROPOSAL_MORE = {"en": {"more": "{n} more proposals rank below these (--top 0 shows all, --format json lists them)"},
+                 "zh": {"more": "另有 {n} 項排名較後的建議（--top 0 全部顯示，--format json 列出全部）"}}  # fmt: skip
 
 
-def _print_proposals(found: list[Any], since: str, top: int) -> None:
+def _print_proposals(found: list[Any], since: str, top: int, lang: str = "en") -> None:
+    W = cli_words(lang)
     if not found:
-        out.print(f"no proposal: nothing in the history since {since} matches a rule (or there is no data)")
+        out.print(W["no_proposal"].format(since=since))
         return
-    table = Table(title="improvement proposals, ranked", title_justify="left")
-    for column in ("#", "priority", "proposal", "assets", "timeline"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=W["proposals_title"], title_justify="left")
+    for column in ("rank", "priority", "proposal", "assets", "timeline"):
+        table.add_column(W[column], overflow="fold")
     shown = found[:top] if top else found
     for i, p in enumerate(shown, 1):
         assets = ", ".join(p.assets[:5]) + (" …" if len(p.assets) > 5 else "")
-        table.add_row(str(i), p.priority.value, p.title, assets, p.timeline)
-    print_table(table, keys={"#"})
+        priority = zh_text(p.priority.zh, lang) if is_zh(lang) else p.priority.value
+        table.add_row(str(i), priority, p.title, assets, p.timeline)
+    print_table(table, keys={W["rank"]})
     if len(found) > len(shown):
         more = len(found) - len(shown)
-        out.print(f"{more} more proposals rank below these (--top 0 shows all, --format json lists them)")
+        out.print(catalogue(PROPOSAL_MORE, lang)["more"].format(n=more))
 
 
 COMMANDS.extend([forecast, propose])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,14 +24,18 @@ from patrol.cli.common import (
     Context,
     err,
     fail,
+    first_line,
     handled,
     out,
     print_table,
 )
+from patrol.cli.known import require_host
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath, InventorySource
 from patrol.errors import ReportError
-from patrol.models import Host, HostResult, RunStatus, RunSummary, Severity
+from patrol.models import Finding, Host, HostResult, RunStatus, RunSummary, Severity
 from patrol.store import Store
+from patrol.tickets.waivers import count_waived, list_waivers, mark_waived
 
 __all__ = ["COMMANDS"]
 
@@ -85,8 +90,7 @@ def _raise_keyboard_interrupt(*_: Any) -> None:
     type=CwdPath(dir_okay=False),
     help="Vault password file [env PATROL_VAULT_PASSWORD_FILE].",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=lambda: _locale_lang(),
-              help="Report language [default: from the locale, LANG=zh_* gives zh].")
+@lang_option()
 @click.pass_obj
 def run(
     obj: Context,
@@ -120,7 +124,8 @@ def run(
                 summary = execute_run(obj.settings, prepared, store, ProgressObserver(bar))
         finally:
             signal.signal(signal.SIGTERM, previous)
-        _print_summary(summary, _domain_severity(store, summary.run_id))
+        summary = _waivers_apart(store, summary)
+        _print_summary(summary, _domain_severity(store, summary))
         paths = [
             _write_report(store, summary.run_id, fmt, obj.settings.runs_dir / summary.run_id / f"report.{fmt}", lang)
             for fmt in ("html", "json")
@@ -132,9 +137,11 @@ def run(
         sys.exit(EXIT_FINDINGS)
 
 
-def _domain_severity(store: Store, run_id: str) -> dict[str, dict[str, int]]:
+def _domain_severity(store: Store, summary: RunSummary) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for finding in store.findings(run_id):
+    for finding in mark_waived(store, summary, store.findings(summary.run_id)):
+        if finding.waived:
+            continue
         row = counts.setdefault(finding.domain.value, {})
         row[finding.severity.value] = row.get(finding.severity.value, 0) + 1
     return dict(sorted(counts.items()))
@@ -155,7 +162,7 @@ def _print_summary(summary: RunSummary, by_domain_severity: dict[str, dict[str, 
         gaps.add_column("host")
         gaps.add_column("why")
         for host, why in summary.gaps.items():
-            gaps.add_row(host, why)
+            gaps.add_row(host, escape(first_line(why)))
         print_table(gaps, keys={"host"})
     table = Table(title="findings by domain and priority", title_justify="left")
     table.add_column("domain")
@@ -164,6 +171,9 @@ def _print_summary(summary: RunSummary, by_domain_severity: dict[str, dict[str, 
     for domain, counts in [*by_domain_severity.items(), ("all", summary.findings_by_severity)]:
         table.add_row(domain, *[str(counts.get(s, 0)) for s in SEVERITIES])
     print_table(table)
+    waived = sum(summary.waived_by_severity.values())
+    if waived:
+        out.print(f"{waived} waived finding(s) not counted above (`patrol findings` lists them as waived)")
 
 
 # --- history -----------------------------------------------------------------------------
@@ -176,12 +186,13 @@ def _print_summary(summary: RunSummary, by_domain_severity: dict[str, dict[str, 
 def runs(obj: Context, limit: int, as_json: bool) -> None:
     """List recent runs, newest first."""
     with handled():
-        summaries = obj.store.list_runs(limit)
+        summaries = [_waivers_apart(obj.store, s) for s in obj.store.list_runs(limit)]
     if as_json:
         out.print_json(json.dumps([s.model_dump(mode="json") for s in summaries]))
         return
+    waived = any(s.waived_by_severity for s in summaries)  # the column only when a waiver applies
     table = Table()
-    for column in ("run", "started (UTC)", "status", "inspected", "coverage", *SEVERITIES):
+    for column in ("run", "started (UTC)", "status", "inspected", "coverage", *SEVERITIES, *["waived"][:waived]):
         table.add_column(column)
     for s in summaries:
         table.add_row(
@@ -191,8 +202,16 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
             f"{s.hosts_inspected}/{s.hosts_total}",
             f"{s.coverage_percent}%",
             *[str(s.findings_by_severity.get(sev, 0)) for sev in SEVERITIES],
+            *[str(sum(s.waived_by_severity.values()))][:waived],
         )
     print_table(table, keys={"run"})
+
+
+def _waivers_apart(store: Store, summary: RunSummary) -> RunSummary:
+    """The run's findings counted with the waived ones apart (no waiver: the summary as it is)."""
+    if not sum(summary.findings_by_severity.values()) or not list_waivers(store, include_expired=True):
+        return summary
+    return count_waived(summary, mark_waived(store, summary, store.findings(summary.run_id)))
 
 
 @click.command()
@@ -229,13 +248,17 @@ def findings(
     with handled():
         store = obj.store
         run_id = store.resolve_run(run_ref or "latest")
+        require_host(store, host)
         found = store.findings(run_id, severity=[Severity(s) for s in severity], host=host, domain=domain)
-    found.sort(key=lambda f: (-f.severity.rank, f.domain, f.host, f.check_id, f.object))
+        found = mark_waived(store, store.run_summary(run_id), found)
+    found.sort(key=lambda f: (f.waived, -f.severity.rank, f.domain, f.host, f.check_id, f.object))
     if as_json:
         out.print_json(json.dumps([f.model_dump(mode="json") for f in found]))
         return
-    table = Table(title=f"findings of run {run_id}: {len(found)}", title_justify="left")
-    for column in ("severity", "domain", "host", "check", "object", "message"):
+    waived = sum(f.waived for f in found)
+    counts = f"{len(found) - waived}" + (f" (+{waived} waived, counted apart)" if waived else "")
+    table = Table(title=f"findings of run {run_id}: {counts}", title_justify="left")
+    for column in ("severity", "domain", "host", "check", "object", "message", "waived"):
         table.add_column(column, overflow="fold")
     for f in found:
         table.add_row(
@@ -245,18 +268,19 @@ def findings(
             f.check_id,
             escape(f.object),
             escape(f.message),
+            _waiver_cell(f),
         )
     print_table(table, keys={"host", "check"})
 
 
-def _locale_lang() -> str:
-    from patrol.report.labels import default_lang
+def _waiver_cell(finding: Finding) -> str:
+    w = finding.waiver
+    if w is None:
+        return ""
+    return f"[magenta]waived[/] #{w.id} until {w.until:%Y-%m-%d}: {escape(w.reason)}"
 
-    return default_lang()
 
-
-_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=_locale_lang,
-                     help="Report language [default: from the locale, LANG=zh_* gives zh].")  # fmt: skip
+_LANG = lang_option()
 
 
 @click.command()
@@ -276,6 +300,9 @@ def report(obj: Context, run_ref: str | None, fmt: str, output: str | None, lang
         return
     if not run_ref:
         fail("name the RUN to report on (an id, a prefix or 'latest'; `patrol runs` lists them) or --period YYYY-MM")
+    if re.fullmatch(r"\d{4}-\d{1,2}", run_ref.strip()):
+        fail(f"{run_ref!r} is a month, not a run: the monthly service report is `patrol report --period {run_ref}`"
+             " (a run's report takes its id, a prefix or 'latest'; `patrol runs` lists them)")  # fmt: skip
     with handled():
         known = plugins.names("patrol.reports")
         if fmt not in known:

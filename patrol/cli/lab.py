@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from patrol.cli.common import EXIT_FAILURE, err, fail, handled, out, print_table
@@ -51,7 +52,8 @@ def lab_status_cmd(as_json: bool) -> None:
         if not status.running:
             fail("the lab is not running: start it with `patrol lab up`", EXIT_FAILURE)
     if as_json:
-        endpoints = [asdict(e) | {"reachable": e.host in status.reachable} for e in status.endpoints]
+        endpoints = [asdict(e) | {"reachable": e.host in status.reachable} | status.health.get(e.host, {})
+                     for e in status.endpoints]  # fmt: skip
         out.print_json(json.dumps({"pid": status.pid, "log_file": str(status.log_file), "endpoints": endpoints}))
         return
     _print_lab(status)
@@ -62,11 +64,17 @@ def _print_lab(status: Any) -> None:
     for column in ("host", "kind", "endpoint", "state"):
         table.add_column(column)
     for e in status.endpoints:
+        health = status.health.get(e.host, {})
         state = (
             f"[yellow]skipped: {e.skipped}[/]"
             if e.skipped
-            else ("[green]up[/]" if e.host in status.reachable else "[red]down[/]")
+            else ("[green]up[/]" if e.host in status.reachable
+                  else f"[red]down[/] (no {'SNMP answer' if e.proto == 'udp' else 'SSH banner'})")
         )
+        if health.get("dead"):
+            state += f" [red]given up: {escape(str(health['dead']))}[/]"
+        elif health.get("restarts"):
+            state += f" (restarted {health['restarts']}x)"
         table.add_row(e.host, e.kind, f"{e.proto}/{e.address}:{e.port}", state)
     print_table(table, keys={"host"})
     out.print(f"log: {status.log_file}")

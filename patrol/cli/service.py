@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from patrol.cli.common import EXIT_FAILURE, Context, fail, handled, out, print_table
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath, InventorySource
 
 __all__ = ["COMMANDS"]
@@ -34,9 +35,10 @@ def schedule() -> None:
 @click.option("-f", "--forks", type=click.IntRange(1, 1000), help="Concurrent sessions per collector.")
 @click.option("--vault-password-file", envvar=["PATROL_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_PASSWORD_FILE"],
               type=CwdPath(dir_okay=False, exists=True), help="Vault password file.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "junit", "xlsx"]), default="html",
-              show_default=True, help="Report format (a monthly report: html, md or xlsx).")  # fmt: skip
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Report language.")
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "junit", "xlsx", "docx"]), default="html",
+              show_default=True, help="Report format (a run report: html, md, json, junit or xlsx; "
+                                      "a monthly report: html, md, xlsx or docx).")  # fmt: skip
+@lang_option(default="en")
 @click.option("--recipient", "recipients", multiple=True,
               help="Report recipient: a notify target of the service file (repeatable).")  # fmt: skip
 @click.option("--report-period", "period", type=click.Choice(["monthly"]),
@@ -165,15 +167,19 @@ def _deliver_now(obj: Context, s: Any) -> None:
 @click.option("--systemd", "kind", flag_value="systemd", help="systemd .service + .timer units.")
 @click.pass_obj
 def export(obj: Context, kind: str | None) -> None:
-    """Print the schedules for another scheduler: --crontab or --systemd."""
-    from patrol.service.export import to_crontab, to_systemd
+    """Print the schedules for another scheduler: --crontab or --systemd (writing into this store:
+    absolute --home and --db of the current settings)."""
+    from patrol.config import config_file
+    from patrol.service.export import JobTarget, to_crontab, to_systemd
     from patrol.service.schedules import list_schedules
 
     if kind is None:
         fail("choose --crontab or --systemd")
+    st = obj.settings  # the jobs use this store, wherever cron or systemd runs them
+    target = JobTarget.of(st.home, st.db_url, st.metrics_dir, config_file())
     with handled():
         items = list_schedules(obj.store)
-        text = to_crontab(items) if kind == "crontab" else to_systemd(items)
+        text = to_crontab(items, target) if kind == "crontab" else to_systemd(items, target)
     click.echo(text, nl=False)
 
 

@@ -9,9 +9,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from patrol.cli.common import print_table
+from patrol.cli.common import first_line, print_table
 from patrol.errors import NotFoundError
 from patrol.store import Store
+from patrol.tickets.waivers import mark_waived
 
 __all__ = ["host_detail", "run_hosts"]
 
@@ -50,7 +51,7 @@ def run_hosts(out: Console, store: Store, run_id: str, as_json: bool) -> None:
             f"[{style}]{r.status}[/]",
             str(counts.get(r.host, 0)),
             seconds,
-            escape(r.error or ""),
+            escape(first_line(r.error)),
         )
     print_table(table, keys={"host"})
 
@@ -67,7 +68,7 @@ def host_detail(out: Console, store: Store, run_id: str, host: str, as_json: boo
     if row is None:
         raise NotFoundError("host", host, f"not part of run {run_id}; see `patrol show {run_id}`")
     snapshot = store.snapshot(run_id, host)
-    found = store.findings(run_id, host=host)
+    found = mark_waived(store, store.run_summary(run_id), store.findings(run_id, host=host))
     if as_json:
         data = {
             "host": _row_dict(row),
@@ -79,11 +80,14 @@ def host_detail(out: Console, store: Store, run_id: str, host: str, as_json: boo
     out.print(f"[bold]{host}[/] in run {run_id}: {row.status}" + (f" — {escape(row.error)}" if row.error else ""))
     if snapshot:
         _print_snapshot(out, snapshot)
-    table = Table(title=f"findings: {len(found)}", title_justify="left")
-    for column in ("severity", "check", "object", "message"):
+    waived = sum(f.waived for f in found)
+    table = Table(title=f"findings: {len(found) - waived}" + (f" (+{waived} waived)" if waived else ""),
+                  title_justify="left")  # fmt: skip
+    for column in ("severity", "check", "object", "message", *["waived"][: bool(waived)]):
         table.add_column(column, overflow="fold")
-    for f in sorted(found, key=lambda f: -f.severity.rank):
-        table.add_row(f.severity.value, f.check_id, escape(f.object), escape(f.message))
+    for f in sorted(found, key=lambda f: (f.waived, -f.severity.rank)):
+        mark = [f"#{f.waiver.id} until {f.waiver.until:%Y-%m-%d}" if f.waiver else ""][: bool(waived)]
+        table.add_row(f.severity.value, f.check_id, escape(f.object), escape(f.message), *mark)
     print_table(table, keys={"check"})
 
 

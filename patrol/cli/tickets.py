@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,12 @@ from patrol.cli.common import (
     out,
     print_table,
 )
+from patrol.cli.dates import when
+from patrol.cli.known import require_host
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath
+from patrol.cli.words import cli_words
+from patrol.i18n import is_zh, zh_text
 from patrol.models import Severity, utcnow
 from patrol.tickets import (
     Channel,
@@ -40,11 +45,8 @@ from patrol.tickets import (
     TicketFilter,
     TicketState,
     assign,
-    check_sla,
     clocks,
     comment,
-    expire_waivers,
-    grant_waiver,
     list_tickets,
     list_waivers,
     load_contract,
@@ -52,7 +54,8 @@ from patrol.tickets import (
     open_ticket,
     write_record,
 )
-from patrol.tickets.contract import ServiceContract, parse_duration
+from patrol.tickets.contract import ServiceContract
+from patrol.tickets.sla import time_left
 from patrol.tickets.workflow import ACTIONS, allowed_actions
 
 __all__ = ["COMMANDS"]
@@ -72,24 +75,11 @@ def _handled() -> Iterator[None]:
 
 
 
-def parse_time(value: str | None) -> datetime:
-    """``None``/``now`` -> now; ``+4h`` -> now + 4 h; ISO date or datetime (naive = UTC)."""
-    if value is None or value.strip().lower() == "now":
+def parse_time(value: str | None, option: str = "--at") -> datetime:
+    """``None``/``now`` -> now; else any form of :mod:`patrol.cli.dates` (``+4h``, a date, a time)."""
+    if value is None:
         return utcnow()
-    text = value.strip()
-    try:
-        if text.startswith("+"):
-            return utcnow() + parse_duration(text[1:])
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r}: give an ISO time like 2026-11-26T06:00 (UTC) or +4h") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _until(value: str) -> datetime:
-    """A bare date means until the end of that day (UTC)."""
-    moment = parse_time(value)
-    return moment + timedelta(days=1) if len(value.strip()) == 10 else moment
+    return when(option, value).at
 
 
 def _contract(service: str | None) -> ServiceContract:
@@ -102,19 +92,29 @@ def _service_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from patrol.report.labels import default_lang
-
-    text = "Language of the titles [default: from the locale, LANG=zh_* gives zh]."
-    return click.option("--lang", type=click.Choice(["en", "zh"]), default=default_lang, help=text)(fn)
+    return lang_option("Language of the `patrol tickets` table and of ticket titles")(fn)
 
 
 def _by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--by", help="Who makes the change (audit trail) [env PATROL_USER; default login name].")(fn)
 
 
-def _label(ticket: Ticket) -> str:
-    waived = " [magenta]waived 豁免[/]" if ticket.waiver_id is not None and ticket.active else ""
-    return f"{ticket.state.value} {ticket.state.zh}{waived}"
+def _label(ticket: Ticket, lang: str = "en") -> str:
+    W = cli_words(lang)
+    waived = f" [magenta]{W['waived']}[/]" if ticket.waiver_id is not None and ticket.active else ""
+    return (zh_text(ticket.state.zh, lang) if is_zh(lang) else f"{ticket.state.value} {ticket.state.zh}") + waived
+
+
+def _filter_name(state: str, lang: str) -> str:
+    """A ``--state`` filter (``open``, ``all``, a ticket state) in ``lang``."""
+    if not is_zh(lang) or state not in STATES:
+        return state
+    return cli_words(lang).get(f"filter.{state}") or zh_text(TicketState(state).zh, lang)
+
+
+def _bilingual(value: str, zh: str, lang: str) -> str:
+    """``critical 特急`` in English, ``特急`` (in the reader's script) in Chinese."""
+    return zh_text(zh, lang) if is_zh(lang) else f"{value} {zh}"
 
 
 def _worst_clock(states: list[ClockState]) -> ClockState:
@@ -122,14 +122,15 @@ def _worst_clock(states: list[ClockState]) -> ClockState:
     return min(states, key=lambda c: order.index(c.status))
 
 
-def _clock_text(state: ClockState, now: datetime) -> str:
-    style = CLOCK_STYLE.get(state.status, "")
+def _clock_text(state: ClockState, now: datetime, lang: str = "en") -> str:
+    style, W = CLOCK_STYLE.get(state.status, ""), cli_words(lang)
+    status = W.get(f"status.{state.status}", state.status)
     if state.status == "release":
-        return f"[{style}]release {escape(state.target_release or '')}[/]"
+        return f"[{style}]{W['release'].format(release=escape(state.target_release or ''))}[/]"
     if state.deadline is None or state.remaining is None:
-        return f"[{style}]{state.status}[/]" if style else state.status
-    hours = state.remaining.total_seconds() / 3600
-    text = f"{state.clock} {state.status} ({hours:+.1f}h)"
+        return f"[{style}]{status}[/]" if style else status
+    left = time_left(state.remaining, zh=is_zh(lang))
+    text = W["clock"].format(clock=W.get(f"clock.{state.clock}", state.clock), status=status, left=left)
     return f"[{style}]{text}[/]" if style else text
 
 
@@ -137,7 +138,7 @@ def _clock_text(state: ClockState, now: datetime) -> str:
 
 
 def _ticket_json(ticket: Ticket, contract: ServiceContract, now: datetime) -> dict[str, Any]:
-    data = ticket.model_dump(mode="json")
+    data = ticket.to_json()
     data["waived"] = ticket.waiver_id is not None and ticket.active
     data["clocks"] = [{"clock": c.clock, "status": c.status, "deadline": c.deadline.isoformat() if c.deadline else None,
                        "target_release": c.target_release} for c in clocks(ticket, contract, now)]  # fmt: skip
@@ -149,7 +150,7 @@ def _ticket_json(ticket: Ticket, contract: ServiceContract, now: datetime) -> di
 @click.option("-p", "--priority", multiple=True, type=click.Choice(SEVERITIES), help="Only these priorities.")
 @click.option("--class", "klass", type=click.Choice([c.value for c in TicketClass]), help="Only this class.")
 @click.option("--host", help="Only this host.")
-@click.option("--at", "at", help="Evaluate SLA clocks at this time (ISO, UTC) [default: now].")
+@click.option("--at", "at", help="Show SLA clocks as at this time (a date, a time, +4h; read only) [default: now].")
 @_service_option
 @_lang_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -159,23 +160,28 @@ def tickets_cmd(obj: Context, state: str, priority: tuple[str, ...], klass: str 
     """Tickets, worst priority first (default: the open ones)."""
     with _handled():
         contract, now = _contract(service), parse_time(at)
+        require_host(obj.store, host)
         found = list_tickets(obj.store, TicketFilter(state, [Severity(p) for p in priority], klass, host))
     if state == "breached":
         found = [t for t in found if any(c.status == "breached" for c in clocks(t, contract, now))]
     if as_json:
         out.print_json(json.dumps([_ticket_json(t, contract, now) for t in found]))
         return
-    table = Table(title=f"tickets ({state}): {len(found)}", title_justify="left")
-    for column in ("id", "priority", "state", "class", "host", "title", "seen", "SLA", "assignee"):
-        table.add_column(column, overflow="fold")
+    W = cli_words(lang)
+    as_at = W["as_at"].format(at=when("--at", at).text) if at else ""
+    title = W["tickets_title"].format(state=_filter_name(state, lang), as_at=as_at, n=len(found))
+    table = Table(title=title, title_justify="left")
+    for column in ("id", "priority", "state", "class", "host", "location", "title", "seen", "sla", "assignee"):
+        table.add_column(W[column], overflow="fold")
     for t in found:
         table.add_row(
-            str(t.id), f"[{SEVERITY_STYLE[t.priority.value]}]{t.priority.value} {t.priority.zh}[/]", _label(t),
-            f"{t.klass.value} {t.klass.zh}", escape(t.host or t.location), escape(t.title_in(lang)),
-            f"{t.occurrences}x" + (f" (reopened {t.recurrence}x)" if t.recurrence else ""),
-            _clock_text(_worst_clock(clocks(t, contract, now)), now), escape(t.assignee or ""),
+            str(t.id), f"[{SEVERITY_STYLE[t.priority.value]}]{_bilingual(t.priority.value, t.priority.zh, lang)}[/]",
+            _label(t, lang), _bilingual(t.klass.value, t.klass.zh, lang), escape(t.host or ""),
+            escape("" if t.host else t.location), escape(t.title_in(lang)),
+            W["times"].format(n=t.occurrences) + (W["reopened_times"].format(n=t.recurrence) if t.recurrence else ""),
+            _clock_text(_worst_clock(clocks(t, contract, now)), now, lang), escape(t.assignee or ""),
         )  # fmt: skip
-    print_table(table, keys={"id", "host"})
+    print_table(table, keys={W["id"], W["host"]})
 
 
 # --- patrol ticket ... -------------------------------------------------------------------
@@ -189,7 +195,7 @@ def ticket() -> None:
 @ticket.command("show")
 @click.argument("ticket_id", metavar="ID")
 @_service_option
-@click.option("--at", "at", help="Evaluate SLA clocks at this time [default: now].")
+@click.option("--at", "at", help="Show SLA clocks as at this time (a date, a time, +4h; read only) [default: now].")
 @_lang_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
@@ -349,120 +355,4 @@ def export_cmd(obj: Context, ticket_id: str, fmt: str, output: str | None) -> No
         click.echo(text, nl=False)
 
 
-# --- waivers, SLA, notifications ---------------------------------------------------------
-
-
-@click.command("waive")
-@click.option("--check", "check_id", required=True, help="The check id to waive.")
-@click.option("--host", help="Only on this host.")
-@click.option("--group", help="Only on hosts of this inventory group.")
-@click.option("--until", required=True, help="Expiry: a date (until the end of that day, UTC) or ISO time.")
-@click.option("--reason", required=True, help="Why the finding is accepted.")
-@click.option("--approver", required=True, help="Who approved it.")
-@_by_option
-@click.pass_obj
-def waive(obj: Context, check_id: str, host: str | None, group: str | None, until: str, reason: str, approver: str,
-          by: str | None) -> None:  # fmt: skip
-    """Waive a check for a host or a group until a date; waived findings stay visible as waived."""
-    expiry = _until(until)
-    with _handled():
-        waiver, covered = grant_waiver(obj.store, check_id=check_id, until=expiry, reason=reason, approver=approver,
-                                       actor=actor(by), host=host, group=group)  # fmt: skip
-    out.print(f"waiver {waiver.id}: {check_id} on {waiver.scope} until {expiry:%Y-%m-%d %H:%M} UTC; "
-              f"{len(covered)} open ticket(s) now waived")  # fmt: skip
-
-
-@click.command("waivers")
-@click.option("--all", "include_expired", is_flag=True, help="Include expired waivers.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def waivers_cmd(obj: Context, include_expired: bool, as_json: bool) -> None:
-    """Waivers in force (or all)."""
-    with _handled():
-        found = list_waivers(obj.store, include_expired)
-    if as_json:
-        out.print_json(json.dumps([w.model_dump(mode="json") for w in found]))
-        return
-    table = Table(title=f"waivers: {len(found)}", title_justify="left")
-    for column in ("id", "check", "scope", "until (UTC)", "approver", "reason", "expired"):
-        table.add_column(column, overflow="fold")
-    for w in found:
-        table.add_row(str(w.id), w.check_id, escape(w.scope), f"{w.until:%Y-%m-%d %H:%M}", escape(w.approver),
-                      escape(w.reason), f"{w.expired_at:%Y-%m-%d %H:%M}" if w.expired_at else "")  # fmt: skip
-    print_table(table, keys={"id", "check"})
-
-
-@click.command("sla")
-@click.option("--at", "at", help="Evaluate at this time (ISO, UTC, or +4h) [default: now].")
-@_service_option
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def sla(obj: Context, at: str | None, service: str | None, as_json: bool) -> None:
-    """SLA clocks, breaches and escalations due; escalates and notifies each breach once (run it from cron)."""
-    from patrol.notify import deliver
-
-    now = parse_time(at)
-    with _handled():
-        contract = _contract(service)
-        expired = expire_waivers(obj.store, contract, now)
-        report = check_sla(obj.store, contract, now)
-        delivery = deliver(obj.store, contract.notify, now) if contract.notify else None
-    if as_json:
-        data = {"at": now.isoformat(), "escalated": [[t.id, c.clock, c.status] for t, c in report.escalated],
-                "breached": [[t.id, c.clock] for t, c in report.breached],
-                "warnings": [[t.id, c.clock] for t, c in report.warnings],
-                "waivers_expired": [w.id for w, _ in expired],
-                "delivery": vars(delivery) if delivery else None}  # fmt: skip
-        out.print_json(json.dumps(data))
-        return
-    _print_sla(report, contract, now)
-    for waiver, back in expired:
-        scope = f"{waiver.check_id}, {escape(waiver.scope)}"
-        out.print(f"waiver {waiver.id} ({scope}) expired: tickets {back} back in force")
-    if delivery:
-        out.print(f"notifications: {delivery.sent} sent, {delivery.retrying} to retry, {delivery.failed} failed")
-        for error in delivery.errors:
-            out.print(f"  [red]{escape(error)}[/]")
-
-
-def _print_sla(report: Any, contract: ServiceContract, now: datetime) -> None:
-    table = Table(title=f"SLA clocks at {now:%Y-%m-%d %H:%M} UTC ({escape(contract.source)})", title_justify="left")
-    for column in ("ticket", "priority", "clock", "status", "deadline (UTC)", "remaining"):
-        table.add_column(column)
-    for t, c in report.clocks:
-        remaining = f"{c.remaining.total_seconds() / 3600:+.1f}h" if c.remaining is not None else ""
-        deadline = f"{c.deadline:%Y-%m-%d %H:%M}" if c.deadline else (c.target_release or "")
-        style = CLOCK_STYLE.get(c.status) or "default"
-        table.add_row(str(t.id), f"{t.priority.value} {t.priority.zh}", c.clock, f"[{style}]{c.status}[/]",
-                      escape(deadline), remaining)  # fmt: skip
-    print_table(table, keys={"ticket"})
-    out.print(f"{len(report.breached)} breached, {len(report.warnings)} warning; "
-              f"{len(report.escalated)} escalated now to {escape(contract.person_in_charge)} (上報)")  # fmt: skip
-    for t, c in report.escalated:
-        out.print(f"  escalated: ticket {t.id} {c.clock} clock {c.status}")
-
-
-@click.command("notifications")
-@click.option("--state", type=click.Choice(["pending", "sending", "sent", "failed"]), help="Only this state.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def notifications(obj: Context, state: str | None, as_json: bool) -> None:
-    """The notification outbox: what was sent, what is retried, what failed and why."""
-    from patrol.notify import outbox_rows
-
-    with _handled():
-        rows = outbox_rows(obj.store, state)
-    if as_json:
-        out.print_json(json.dumps(rows, default=str))
-        return
-    table = Table(title=f"notifications: {len(rows)}", title_justify="left")
-    for column in ("id", "created (UTC)", "target", "event", "ticket", "state", "attempts", "error"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        error = escape(r["last_error"] or "")
-        table.add_row(str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["target"], r["event"],
-                      str(r["ticket_id"] or ""), r["state"], str(r["attempts"]), error)  # fmt: skip
-    print_table(table, keys={"id", "ticket"})
-
-
-COMMANDS: list[click.Command] = [tickets_cmd, ticket, waive, waivers_cmd, sla, notifications]
+COMMANDS: list[click.Command] = [tickets_cmd, ticket]

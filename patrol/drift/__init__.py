@@ -5,7 +5,8 @@ drift items -> findings. Modules: :mod:`~patrol.drift.confdiff` (parse + diff en
 :mod:`~patrol.drift.noise` / :mod:`~patrol.drift.rules` (data in ``inspect/``),
 :mod:`~patrol.drift.baselines` (store), :mod:`~patrol.drift.golden` (jinja2 templates),
 :mod:`~patrol.drift.engine` (findings), :mod:`~patrol.drift.timetravel` + :mod:`~patrol.drift.render`
-(``patrol diff``), :mod:`~patrol.drift.processor` (the run hook).
+(``patrol diff`` as text and JSON; its HTML is :mod:`patrol.report.diff`), :mod:`~patrol.drift.processor`
+(the run hook). Nothing here imports the report stage.
 """
 
 from patrol.drift.baselines import Baseline, approve_snapshot, approve_template, effective, history

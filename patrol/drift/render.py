@@ -1,4 +1,7 @@
-"""``patrol diff`` output: plain text, JSON (schema ``patrol.diff/1``) and side-by-side HTML.
+"""``patrol diff`` output as data: plain text and JSON (schema ``patrol.diff/1``).
+
+The side-by-side HTML form is rendered by :mod:`patrol.report.diff` (the report stage, which
+also dispatches every format for ``patrol diff``): drift never imports the report stage.
 
 Every form shows secrets only as ``<redacted>`` (a changed secret is ``~ ... secret changed``);
 the keyed-hash markers themselves are never printed.
@@ -19,10 +22,7 @@ JSON::
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from patrol.drift.confdiff import Ignored
 from patrol.drift.engine import excerpt
@@ -30,12 +30,10 @@ from patrol.drift.rules import DriftRules
 from patrol.drift.timetravel import DiffReport, Point
 from patrol.errors import ReportError
 from patrol.redact import mask_markers
-from patrol.report.html import template_environment
 
-__all__ = ["DIFF_TEMPLATE", "render_diff"]
+__all__ = ["FORMATS", "as_data", "render_diff"]
 
-DIFF_TEMPLATE = "diff.html.j2"
-FORMATS = ("text", "json", "html")
+FORMATS = ("text", "json")
 
 
 def _point(point: Point) -> dict[str, Any]:
@@ -87,26 +85,10 @@ def _text(report: DiffReport, rules: DriftRules, explain: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(report: DiffReport, rules: DriftRules, explain: bool, template_dir: str | Path | None) -> str:
-    env = template_environment(template_dir)
-    try:
-        return env.get_template(DIFF_TEMPLATE).render(
-            report=report, data=as_data(report, rules, explain), explain=explain
-        )
-    except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise ReportError(f"HTML template {DIFF_TEMPLATE}{where}: {exc}") from exc
-
-
-def render_diff(
-    report: DiffReport, rules: DriftRules, fmt: str = "text", explain: bool = False,
-    template_dir: str | Path | None = None,
-) -> str:  # fmt: skip
-    """The diff as ``text``, ``json`` or ``html``; :class:`ReportError` for another format."""
+def render_diff(report: DiffReport, rules: DriftRules, fmt: str = "text", explain: bool = False) -> str:
+    """The diff as ``text`` or ``json``; :class:`ReportError` for another format (HTML: :mod:`patrol.report.diff`)."""
     if fmt == "text":
         return _text(report, rules, explain)
     if fmt == "json":
         return json.dumps(as_data(report, rules, explain), indent=2, ensure_ascii=False, default=str) + "\n"
-    if fmt == "html":
-        return _html(report, rules, explain, template_dir)
     raise ReportError(f"unknown diff format {fmt!r}: use one of {', '.join(FORMATS)}")

@@ -32,7 +32,7 @@ from patrol.redact import mask_markers
 from patrol.store import Store
 from patrol.store import schema as t
 
-__all__ = ["DiffReport", "Point", "Row", "diff_points", "parse_when", "resolve_point", "side_by_side"]
+__all__ = ["DiffReport", "Point", "Row", "diff_points", "parse_when", "point_at", "resolve_point", "side_by_side"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?(Z|[+-]\d{2}:?\d{2})?$")
 
@@ -109,6 +109,29 @@ def _at_date(store: Store, host: str, ref: str, when: datetime) -> Point:
         raise NotFoundError("snapshot of host", host, f"none collected at or before {when:%Y-%m-%d %H:%M} UTC")
     snapshot = Snapshot.model_validate(row.document)
     return _point(ref, f"run {row.run_id} ({snapshot.collected_at:%Y-%m-%d %H:%M} UTC)", snapshot, row.run_id)
+
+
+def _first_between(store: Store, host: str, ref: str, start: datetime, end: datetime) -> Point | None:
+    sn = t.snapshots.c
+    with store.read() as conn:
+        row = conn.execute(
+            select(sn.run_id, sn.document)
+            .where(sn.host == host, sn.collected_at >= start, sn.collected_at <= end)
+            .order_by(sn.collected_at)
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    snapshot = Snapshot.model_validate(row.document)
+    return _point(ref, f"run {row.run_id} ({snapshot.collected_at:%Y-%m-%d %H:%M} UTC)", snapshot, row.run_id)
+
+
+def point_at(store: Store, host: str, ref: str, when: datetime, day_end: datetime | None = None) -> Point:
+    """The host's newest snapshot at or before ``when``; with ``day_end`` (a "from" day), the first one
+    collected between ``when`` and ``day_end`` when there is one (a run on that day), else the newest before."""
+    if day_end is not None and (first := _first_between(store, host, ref, when, day_end)) is not None:
+        return first
+    return _at_date(store, host, ref, when)
 
 
 def _baseline(store: Store, host: str, ref: str) -> Point:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from patrol.i18n import catalogue
 from patrol.report.charts import data_uri, figure, png_bytes
 from patrol.report.labels import domain_label
 
@@ -26,9 +27,9 @@ CHART_LABELS: dict[str, dict[str, str]] = {
 
 
 def line_chart(series: dict[str, pd.Series], title: str, xlabel: str, ylabel: str,
-               extra: Any = None) -> bytes:  # fmt: skip
+               extra: Any = None, lang: str = "en") -> bytes:  # fmt: skip
     """One line per named series (index = x); ``extra(ax)`` may draw more (thresholds, bands)."""
-    fig, ax = figure()
+    fig, ax = figure(lang=lang)
     for name, s in series.items():
         ax.plot(s.index, s.values, marker=".", label=name)
     if extra is not None:
@@ -46,12 +47,12 @@ def line_chart(series: dict[str, pd.Series], title: str, xlabel: str, ylabel: st
 
 
 def bar_chart(values: dict[str, float], title: str, xlabel: str, ylabel: str, *, unit: str = "",
-              extra: Any = None) -> bytes:  # fmt: skip
+              extra: Any = None, lang: str = "en") -> bytes:  # fmt: skip
     """One bar per label, in the order given, each with its value written on it (a 0 stays visible);
     whole numbers get whole-number ticks. ``extra(ax)`` may draw more (a target line)."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, ax = figure()
+    fig, ax = figure(lang=lang)
     x = list(range(len(values)))
     bars = ax.bar(x, list(values.values()), color="#1f6feb")
     ax.bar_label(bars, labels=[f"{v:g}{unit}" for v in values.values()], fontsize=8, padding=2)
@@ -72,17 +73,17 @@ def bar_chart(values: dict[str, float], title: str, xlabel: str, ylabel: str, *,
 def compliance_chart(frame: pd.DataFrame, lang: str, by: str = "domain") -> bytes:
     """Compliance % per key over time (``frame`` from :func:`patrol.history.trends.compliance`,
     grouped ``by`` domain, group or check; domains are named in ``lang``)."""
-    L = CHART_LABELS.get(lang, CHART_LABELS["en"])
+    L = catalogue(CHART_LABELS, lang)
     name = (lambda key: domain_label(key, lang)) if by == "domain" else str
     series = {name(str(k)): g.set_index(pd.to_datetime(g["date"]))["percent"] for k, g in frame.groupby("key")}
     return line_chart(series, L["compliance_title"], L["date"], L["compliance"],
-                      extra=lambda ax: ax.set_ylim(0, 105))  # fmt: skip
+                      extra=lambda ax: ax.set_ylim(0, 105), lang=lang)  # fmt: skip
 
 
 def opened_resolved_chart(frame: pd.DataFrame, lang: str) -> bytes:
     """Weekly bars: tickets opened vs resolved."""
-    L = CHART_LABELS.get(lang, CHART_LABELS["en"])
-    fig, ax = figure()
+    L = catalogue(CHART_LABELS, lang)
+    fig, ax = figure(lang=lang)
     x = range(len(frame))
     ax.bar([i - 0.2 for i in x], frame["opened"], width=0.4, label=L["opened"], color="#d46b08")
     ax.bar([i + 0.2 for i in x], frame["resolved"], width=0.4, label=L["resolved"], color="#1a7f37")

@@ -28,6 +28,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
+from patrol.i18n import cjk_font, docx_lang, is_zh
+
 __all__ = ["EAST_ASIAN_FONT", "LATIN_FONT", "WordDocument"]
 
 EAST_ASIAN_FONT = "Noto Sans CJK TC"
@@ -43,17 +45,17 @@ def _name_fonts(r_pr: Any, lang: str) -> None:
         fonts.attrib.pop(qn(attribute), None)
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
-    fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
-    if lang == "zh":
+    fonts.set(qn("w:eastAsia"), cjk_font(lang))  # EAST_ASIAN_FONT (TC), SC in zh-Hans
+    if is_zh(lang):
         language = r_pr.find(qn("w:lang"))
         if language is None:
             language = r_pr.makeelement(qn("w:lang"), {})
             r_pr.append(language)  # w:lang is near the end of w:rPr's sequence
-        language.set(qn("w:eastAsia"), "zh-TW")
+        language.set(qn("w:eastAsia"), docx_lang(lang))
 
 
 class WordDocument:
-    """A .docx being built in ``lang`` (``en`` or ``zh``); see the module docstring."""
+    """A .docx being built in ``lang`` (``en``, ``zh-Hans`` or ``zh-Hant``); see the module docstring."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang

@@ -27,6 +27,9 @@ the result is the one of :func:`fit` on each series.
 
 ``status`` is ``ok`` (days within the horizon), ``beyond`` (later than the horizon or not growing),
 ``reached`` (already at/over the threshold) or ``too_few_points`` (reason names how many are needed).
+A resource whose latest observation is at or over the threshold is ``reached`` from its first
+observation — no minimum of points, nothing to fit — with ``over_since`` the first day of that
+stretch over the threshold (``reason``: "already over since 2026-11-30: 92.0% >= 85%").
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ from patrol.errors import ReportError
 from patrol.history.frames import History, load_history
 from patrol.store import Store
 
-__all__ = ["FIT_POINTS", "METRICS", "MIN_POINTS", "RESET_DROP", "Forecast", "fit", "forecast", "metric_series"]
+__all__ = ["FIT_POINTS", "METRICS", "MIN_POINTS", "RESET_DROP", "Forecast", "fit", "forecast", "metric_series",
+           "resource_label"]
 
 #: metric -> (resource kinds, default threshold %)
 METRICS: dict[str, tuple[tuple[str, ...], float]] = {
@@ -75,9 +79,24 @@ class Forecast:
     days_high: float | None = None
     status: str = "ok"
     reason: str = ""
+    #: ``reached``: the date (YYYY-MM-DD) of the first observation of its latest stretch over the threshold
+    over_since: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``volume /vol/data``; just ``flash`` when the name already says the kind (no "flash flash")."""
+        return resource_label(self.kind, self.name)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def resource_label(kind: str, name: str, kind_label: str | None = None) -> str:
+    """A resource in words: ``volume /vol/data``; the name alone when it starts with the kind (``flash``,
+    ``memory``); ``kind_label``: the kind in the reader's language."""
+    if name.casefold().startswith(kind.casefold()):
+        return name
+    return f"{kind_label or kind} {name}"
 
 
 def _series_sql(metric: str) -> str:
@@ -296,9 +315,31 @@ def forecast(store: Store, metric: str, since: datetime | None, horizon_days: fl
         keys = list(zip(*(table.column(c).to_pylist() for c in ("host", "kind", "name")), strict=True))
         results = _fit_many(keys, offsets[:-1], offsets[1:], stamps.astype(float) / 86_400e6, values, limit,
                             horizon_days)  # fmt: skip
+        _mark_over(results, offsets, stamps, values)
     order = {"reached": 0, "ok": 1, "beyond": 2, "too_few_points": 3}
     return sorted(results, key=lambda f: (order[f.status], f.days if f.days is not None else 1e9, f.host, f.name,
                                           f.kind))  # fmt: skip
+
+
+def _day(epoch_us: float) -> str:
+    return pd.Timestamp(int(epoch_us), unit="us", tz="UTC").strftime("%Y-%m-%d")
+
+
+def _mark_over(results: list[Forecast], offsets: np.ndarray, stamps: np.ndarray, values: np.ndarray) -> None:
+    """Series ``k`` (``offsets[k]:offsets[k+1]``, result ``results[k]``) whose latest observation is at or
+    over its threshold: ``reached`` since the first observation of that stretch, however few points."""
+    for k, f in enumerate(results):
+        t, u = stamps[offsets[k] : offsets[k + 1]], values[offsets[k] : offsets[k + 1]]
+        if not len(u):
+            continue
+        if u[-1] < f.threshold:
+            f.over_since = _day(t[-1]) if f.status == "reached" else None  # the fitted level is over
+            continue
+        below = np.flatnonzero(u < f.threshold)
+        f.over_since = _day(t[int(below[-1]) + 1 if len(below) else 0])
+        f.status, f.days, f.days_low, f.days_high = "reached", 0.0, None, None
+        f.current = round(float(u[-1]), 1)
+        f.reason = f"already over since {f.over_since}: {f.current:g}% >= {f.threshold:g}%"
 
 
 def _resource_series(h: History) -> pa.Table:

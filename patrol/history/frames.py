@@ -9,7 +9,9 @@ Frames (pandas) and views (DuckDB, restricted to the window's runs)::
 
     runs      run_id, at, status, hosts, inspected                     frame + view
     tickets   id, priority, state, host, check_id, clock_start, created_at, resolved_at, recurrence
-    events    ticket_id, at, action ("opened" | "reopened" | "resolved")
+    events    ticket_id, at, action ("opened" | "reopened" | "resolved": the moves of
+              :mod:`patrol.history.ticketflow`) of the defect tickets that moved in the window,
+              earlier moves of those tickets included (a clock may start before the window)
     hosts     run_id, at, host, status, domain, platform, os_version, groups      view
     checks    run_id, at, host, domain, check_id, object, outcome                  view
     findings  run_id, at, host, domain, check_id, object, severity                 view
@@ -43,11 +45,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import DateTime, and_, or_, select, type_coerce
 
 from patrol.errors import StoreError
 from patrol.history.metricschema import SCHEMAS, naive_utc
 from patrol.history.metricstore import MetricStore, finished_runs, ingest_run, missing_runs
+from patrol.history.ticketflow import MOVES, moves
 from patrol.store import Store
 
 __all__ = ["History", "latest_versions", "load_history", "run_times"]
@@ -207,25 +210,30 @@ def _tickets(store: Store, since: datetime | None, until: datetime | None) -> tu
     tq = select(k.id, k.priority, k.state, k.host, k.check_id, type_coerce(k.clock_start, raw),
                 type_coerce(k.created_at, raw), type_coerce(k.resolved_at, raw),
                 k.recurrence).where(k.klass == "defect")  # fmt: skip
-    eq = select(e.ticket_id, type_coerce(e.at, raw), e.action).where(e.action.in_(["opened", "reopened", "resolved"]))
+    move = or_(e.action.in_(MOVES), and_(e.action == "state", e.to_state == "resolved"))
+    defect = e.ticket_id.in_(select(k.id).where(k.klass == "defect"))
+    moved = select(e.ticket_id).where(move)  # tickets that moved in the window: all their moves (clocks)
+    eq = select(e.ticket_id, type_coerce(e.at, raw), e.action, e.to_state).where(move, defect).order_by(e.at, e.id)
     if since is not None:
-        eq = eq.where(e.at >= since)
+        moved = moved.where(e.at >= since)
     if until is not None:
-        tq, eq = tq.where(k.created_at < until), eq.where(e.at < until)
+        tq, eq, moved = tq.where(k.created_at < until), eq.where(e.at < until), moved.where(e.at < until)
+    eq = eq.where(e.ticket_id.in_(moved)) if since is not None else eq
     with store.read() as conn:
-        frames = (pd.DataFrame([tuple(r) for r in conn.execute(q).all()], columns=_EMPTY[name])
-                  for q, name in ((tq, "tickets"), (eq, "events")))  # fmt: skip
+        frames = (pd.DataFrame([tuple(r) for r in conn.execute(q).all()], columns=columns)
+                  for q, columns in ((tq, _EMPTY["tickets"]), (eq, [*_EMPTY["events"], "to_state"])))  # fmt: skip
         tf, ef = next(frames), next(frames)
     _utc(tf)
     _utc(ef)
-    return tf, ef
+    return tf, moves(ef)
 
 
 def load_history(store: Store, since: datetime | None = None, until: datetime | None = None, *,
                  tickets: bool = True) -> History:  # fmt: skip
     """Finished runs with ``since <= at < until``, their metric views, and (``tickets``) the tickets.
 
-    Tickets are those created before ``until``; events those in the window. :class:`StoreError`
+    Tickets are those created before ``until``; events the moves before ``until`` of the tickets
+    that moved in the window (:mod:`patrol.history.ticketflow` counts only the window's). :class:`StoreError`
     when the metric store cannot be read (its message names the directory).
     """
     ms = MetricStore.for_store(store)

@@ -6,7 +6,7 @@
                  runs=31, coverage_percent=97.8,                 # None when the month has no run
                  compliance={"network": 96.1, "storage": 99.0},  # % of evaluated checks passed
                  findings_by_severity={"critical": 0, "urgent": 2, ...},   # the month's last run
-                 opened=14, resolved=12, sla=[{priority, tickets, resolved, mttr_hours, met, missed,
+                 opened=14, reopened=3, resolved=12, sla=[{priority, tickets, resolved, mttr_hours, met, missed,
                  attainment_percent}], repeat_checks=[{check_id, findings, hosts}],
                  proposals=[Proposal.to_dict()], charts={"compliance": b"\\x89PNG…", "tickets": …})
 
@@ -18,17 +18,19 @@ before it (a later run never changes a past month's report).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from patrol.errors import ReportError
+from patrol.history import ticketflow
 from patrol.history.charts import compliance_chart, opened_resolved_chart
 from patrol.history.frames import History, load_history
 from patrol.history.proposals import Rule, propose
 from patrol.history.trends import compliance, opened_resolved, repeat_offenders, sla_attainment
+from patrol.i18n import resolve
 from patrol.models import Severity
 from patrol.store import Store
 from patrol.tickets.contract import ServiceContract
@@ -47,6 +49,7 @@ class PeriodReport:
     compliance: dict[str, float] = field(default_factory=dict)
     findings_by_severity: dict[str, int] = field(default_factory=dict)
     opened: int = 0
+    reopened: int = 0
     resolved: int = 0
     sla: list[dict[str, Any]] = field(default_factory=list)
     repeat_checks: list[dict[str, Any]] = field(default_factory=list)
@@ -80,11 +83,9 @@ def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
                  "WHERE run_id::VARCHAR = ? GROUP BY ALL", [str(runs["run_id"].iloc[-1])])  # fmt: skip
     counts = dict(zip(last["severity"], last["n"], strict=True))
     report.findings_by_severity = {s.value: int(counts.get(s.value, 0)) for s in Severity}
-    report.opened = int(h.events["action"].isin(["opened", "reopened"]).sum())
-    report.resolved = int((h.events["action"] == "resolved").sum())
-    month_tickets = h.tickets[h.tickets["created_at"] >= pd.Timestamp(report.start)]
-    report.sla = _records(sla_attainment(replace(h, tickets=month_tickets), contract,
-                                         min(report.end, datetime.now(UTC))))  # fmt: skip
+    moved = ticketflow.counts(h)  # the same moves as the SLA table's clocks and the weekly chart
+    report.opened, report.reopened, report.resolved = moved["opened"], moved["reopened"], moved["resolved"]
+    report.sla = _records(sla_attainment(h, contract, min(report.end, datetime.now(UTC))))
     report.repeat_checks = _records(repeat_offenders(h, 5)[1])
     if not comp.empty:
         report.charts["compliance"] = compliance_chart(comp, report.lang)
@@ -96,7 +97,7 @@ def _fill(report: PeriodReport, h: History, contract: ServiceContract) -> None:
 def build_period(store: Store, period: str, lang: str, contract: ServiceContract, rules: list[Rule]) -> PeriodReport:
     """Everything the monthly report shows about ``period`` (``YYYY-MM``)."""
     start, end = parse_period(period)
-    report = PeriodReport(period, start, end, "zh" if lang == "zh" else "en")
+    report = PeriodReport(period, start, end, resolve(lang))
     history = load_history(store, start, end)  # nothing observed after the month counts
     if history.empty:
         return report

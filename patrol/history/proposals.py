@@ -40,21 +40,19 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from patrol.errors import ReportError
 from patrol.history.forecast import forecast
+from patrol.history.forecast import resource_label as resource_words
 from patrol.history.frames import History, load_history
 from patrol.history.trends import flapping, sla_attainment, transitions, version_sprawl
+from patrol.i18n import pick
 from patrol.models import Severity
 from patrol.paths import PROFILES_DIR
+from patrol.report.labels import resource_label
 from patrol.store import Store
 from patrol.tickets.contract import ServiceContract
 
 __all__ = ["PROPOSAL_RULES", "Proposal", "Rule", "load_rules", "propose"]
 
 PROPOSAL_RULES = PROFILES_DIR / "proposals.yml"
-#: the ``{kind}`` figure of a capacity proposal: the resource kind, named in the proposal's language
-RESOURCE_KINDS = {
-    "zh": {"volume": "卷", "filesystem": "文件系統", "flash": "閃存", "lun": "LUN", "pool": "存儲池",
-           "memory": "記憶體", "swap": "交換空間", "interface": "介面", "bandwidth": "頻寬"},
-}  # fmt: skip
 
 
 class Text(BaseModel):
@@ -153,7 +151,7 @@ class _Ctx:
 def _make(rule: Rule, ctx: _Ctx, figures: dict[str, Any], assets: list[str], score: float,
           breakdown: dict[str, float] | None = None, reached: Reached | None = None) -> Proposal:  # fmt: skip
     def text(t: Text) -> str:
-        return (t.zh if ctx.lang == "zh" else t.en).format(**figures)
+        return pick(t.en, t.zh, ctx.lang).format(**figures)
 
     title = reached.title if reached else rule.title
     timeline = reached.timeline if reached and reached.timeline else rule.timeline
@@ -173,10 +171,11 @@ def _capacity(rule: Rule, ctx: _Ctx) -> list[Proposal]:
     out = []
     for f in found:
         days = f.days or 0.0
-        kind = RESOURCE_KINDS.get(ctx.lang, {}).get(f.kind, f.kind)
-        figures = {"host": f.host, "name": f.name, "kind": kind, "threshold": f.threshold, "days": days,
-                   "days_low": f.days_low, "days_high": f.days_high, "current": f.current,
-                   "slope": f.slope_per_day or 0.0, "half": max(days / 2, 1)}  # fmt: skip
+        kind = resource_label(f.kind, ctx.lang)  # the {kind} figure, named in the proposal's language
+        figures = {"host": f.host, "name": f.name, "kind": kind, "resource": resource_words(f.kind, f.name, kind),
+                   "threshold": f.threshold, "days": days, "days_low": f.days_low, "days_high": f.days_high,
+                   "current": f.current, "slope": f.slope_per_day or 0.0, "half": max(days / 2, 1),
+                   "since": f.over_since or ""}  # fmt: skip
         reached = rule.reached if f.status == "reached" else None
         out.append(_make(rule, ctx, figures, [f"{f.host}:{f.name}"], 1 / (1 + days), reached=reached))
     return out

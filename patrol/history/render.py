@@ -22,6 +22,7 @@ import pandas as pd
 from patrol.history.charts import bar_chart, data_uri, line_chart
 from patrol.history.forecast import Forecast, metric_series
 from patrol.history.proposals import Proposal, Rule
+from patrol.i18n import catalogue, is_zh, resolve, zh_text
 from patrol.report.atomic import write_atomic
 from patrol.report.labels import labels
 from patrol.report.markdown import NO_CHART_NOTE, chart_file
@@ -53,14 +54,15 @@ PROPOSAL_LABELS = {
 
 def capacity_chart(series: pd.DataFrame, f: Forecast, lang: str) -> bytes:
     """The resource's used % over time with the threshold line (evidence of a capacity proposal)."""
-    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
+    L = catalogue(PROPOSAL_LABELS, lang)
     s = series.set_index("at")["used_percent"]
 
     def threshold(ax: Any) -> None:
         ax.axhline(f.threshold, color="#b3261e", linestyle="--", label=f"{L['threshold']} {f.threshold:g}%")
         ax.set_ylim(0, 100)
 
-    return line_chart({f"{f.host}:{f.name}": s}, f"{f.host} {f.name}", L["date"], L["used"], extra=threshold)
+    return line_chart({f"{f.host}:{f.name}": s}, f"{f.host} {f.name}", L["date"], L["used"], extra=threshold,
+                      lang=lang)
 
 
 #: per rule kind: the evidence chart's title (placeholders: the proposal's evidence), x and y labels
@@ -79,8 +81,8 @@ EVIDENCE_CHARTS: dict[str, dict[str, tuple[str, str, str]]] = {
 def evidence_chart(p: Proposal, kind: str, lang: str) -> bytes | None:
     """Bars of the proposal's ``breakdown`` (rule kind ``sprawl``, ``recurrence``, ``sla`` or
     ``flapping``), titled and labelled in ``lang``; None without a breakdown."""
-    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
-    charts = EVIDENCE_CHARTS.get(lang, EVIDENCE_CHARTS["en"])
+    L, S = catalogue(PROPOSAL_LABELS, lang), labels(lang)
+    charts = catalogue(EVIDENCE_CHARTS, lang)
     if not p.breakdown or kind not in charts:
         return None
     title, xlabel, ylabel = charts[kind]
@@ -93,28 +95,47 @@ def evidence_chart(p: Proposal, kind: str, lang: str) -> bytes | None:
         ax.legend(loc="best", fontsize=8)
 
     return bar_chart(values, title.format(**p.evidence), xlabel, ylabel, unit="%" if kind == "sla" else "",
-                     extra=target_line if target is not None else None)  # fmt: skip
+                     extra=target_line if target is not None else None, lang=lang)  # fmt: skip
 
 
-def _evidence(p: Proposal) -> str:
-    return ", ".join(f"{k}={v}" for k, v in p.evidence.items() if k not in ("half",))
+#: the names of a proposal's evidence figures in Chinese (English shows the figure's key)
+EVIDENCE_NAMES_ZH = {
+    "host": "設備", "name": "名稱", "kind": "類型", "threshold": "門檻 %", "days": "天數", "days_low": "最少天數",
+    "days_high": "最多天數", "current": "目前 %", "slope": "每天增長", "platform": "平台", "versions": "版本數",
+    "hosts": "設備數", "detail": "明細", "check": "檢查項", "recurrences": "復發次數", "priority": "優先級",
+    "missed": "超時", "closed": "已關閉", "attainment": "達成率 %", "target": "目標 %", "object": "對象",
+    "asset": "資產", "flips": "轉為失敗次數",
+}  # fmt: skip
+
+
+def _evidence(p: Proposal, lang: str) -> str:
+    """``key=value, …`` of the proposal's figures; in Chinese with the figures named and priorities translated."""
+    figures = {k: v for k, v in p.evidence.items() if k not in ("half",)}
+    if not is_zh(lang):
+        return ", ".join(f"{k}={v}" for k, v in figures.items())
+    S = labels(lang)
+
+    def value(key: str, v: Any) -> str:
+        return "—" if v is None else S.get(str(v), str(v)) if key == "priority" else str(v)
+
+    return "，".join(f"{zh_text(EVIDENCE_NAMES_ZH.get(k, k), lang)}={value(k, v)}" for k, v in figures.items())
 
 
 def _facts(p: Proposal, lang: str) -> list[str]:
-    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
+    L, S = catalogue(PROPOSAL_LABELS, lang), labels(lang)
     return [f"{L['priority']}: {S[p.priority.value]}", f"{L['benefit']}: {p.benefit}",
             f"{L['timeline']}: {p.timeline}", f"{L['assets']}: {', '.join(p.assets) or '—'}",
-            f"{L['evidence']}: {_evidence(p)}"]  # fmt: skip
+            f"{L['evidence']}: {_evidence(p, lang)}"]  # fmt: skip
 
 
 def _more(lang: str, more: int) -> list[str]:
     """The closing note of a document that leaves ``more`` lower-ranked proposals out."""
-    return [PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])["more"].format(n=more)] if more else []
+    return [catalogue(PROPOSAL_LABELS, lang)["more"].format(n=more)] if more else []
 
 
 def _markdown(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes],
               chart_links: dict[int, str] | None, more: int) -> str:  # fmt: skip
-    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
+    L = catalogue(PROPOSAL_LABELS, lang)
     lines = [f"# {L['title']}", ""]
     if not proposals:
         return "\n".join([*lines, L["none"], ""])
@@ -130,7 +151,7 @@ def _markdown(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes]
 def _docx(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], more: int) -> bytes:
     from patrol.history.docx_render import WordDocument  # python-docx: only for Word output
 
-    L = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"])
+    L = catalogue(PROPOSAL_LABELS, lang)
     doc = WordDocument(lang)
     doc.heading(L["title"], 0)
     if not proposals:
@@ -146,9 +167,9 @@ def _docx(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], mo
 
 
 def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], more: int) -> str:
-    L, S = PROPOSAL_LABELS.get(lang, PROPOSAL_LABELS["en"]), labels(lang)
+    L, S = catalogue(PROPOSAL_LABELS, lang), labels(lang)
     e = html.escape
-    parts = [f'<!DOCTYPE html><html lang="{"zh-Hant" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+    parts = [f'<!DOCTYPE html><html lang="{resolve(lang)}"><head><meta charset="utf-8">',
              f"<title>{e(L['title'])}</title><style>{_CSS}</style></head><body><h1>{e(L['title'])}</h1>"]  # fmt: skip
     if not proposals:
         parts.append(f'<p class="none">{e(L["none"])}</p>')
@@ -159,7 +180,7 @@ def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], mo
             f'<p><span class="sev {p.priority.value}">{e(S[p.priority.value])}</span> · {e(L["timeline"])}: '
             f"{e(p.timeline)}</p><p>{e(L['benefit'])}: {e(p.benefit)}</p>"
             f"<p>{e(L['assets'])}: {e(', '.join(p.assets) or '—')}</p>"
-            f'<p class="evidence">{e(L["evidence"])}: {e(_evidence(p))}</p>{chart}</section>'
+            f'<p class="evidence">{e(L["evidence"])}: {e(_evidence(p, lang))}</p>{chart}</section>'
         )
     parts += [f'<p class="more">{e(note)}</p>' for note in _more(lang, more)]
     return "".join([*parts, "</body></html>\n"])
@@ -168,6 +189,7 @@ def _html(proposals: Sequence[Proposal], lang: str, charts: dict[int, bytes], mo
 _CSS = (
     '@font-face{font-family:"PatrolCJK";src:local("Noto Sans CJK TC"),local("Noto Sans CJK SC")}'
     'body{font:14px/1.45 "Noto Sans","PatrolCJK","Noto Sans CJK TC",sans-serif;margin:24px;color:#1f2328}'
+    'html:lang(zh-Hans) body{font-family:"Noto Sans","Noto Sans CJK SC",sans-serif}'
     ".proposal{border:1px solid #d0d7de;border-radius:6px;padding:4px 12px;margin:10px 0;break-inside:avoid}"
     ".sev{font-weight:700}.critical{color:#b3261e}.urgent{color:#d46b08}.normal{color:#1f6feb}"
     ".chart{max-width:100%}.evidence,.more{color:#57606a}@media print{@page{size:A4;margin:14mm}}"

@@ -10,7 +10,7 @@ small results are pandas frames. Tickets and their events are pandas frames from
                      "percent": 92.3}],
      "opened_resolved": [{"week": "2026-11-23", "opened": 4, "resolved": 6}],
      "sla": [{"priority": "urgent", "tickets": 10, "resolved": 8, "mttr_hours": 5.2,
-              "met": 7, "missed": 3, "attainment_percent": 70.0}],
+              "met": 7, "missed": 3, "attainment_percent": 70.0}],   # tickets: SLA clocks (ticketflow)
      "repeat_hosts": [{"host": "core-sw1", "findings": 41, "checks": 3}],
      "repeat_checks": [{"check_id": "net.ntp.servers", "findings": 90, "hosts": 5}],
      "flapping": [{"host": "agg-sw1", "check_id": "net.interfaces.oper_down", "object": "Gi0/2/1",
@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from patrol.history import ticketflow
 from patrol.history.frames import History, load_history
 from patrol.history.metricschema import naive_utc
 from patrol.models import Severity, utcnow
@@ -77,30 +78,28 @@ def compliance(h: History, by: str = "domain") -> pd.DataFrame:
 
 
 def opened_resolved(h: History) -> pd.DataFrame:
-    """Per week (Monday): tickets opened (incl. reopened) and resolved."""
-    if h.events.empty:
-        return pd.DataFrame(columns=["week", "opened", "resolved"])
-    ev = h.events.assign(week=h.events["at"].dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time,
-                         kind=h.events["action"].replace({"reopened": "opened"}))  # fmt: skip
-    table = ev.pivot_table(index="week", columns="kind", values="ticket_id", aggfunc="count", fill_value=0)
-    table = table.reindex(columns=["opened", "resolved"], fill_value=0).reset_index()
-    table["week"] = table["week"].dt.strftime("%Y-%m-%d")
-    return table
+    """Per week (Monday): tickets opened (incl. reopened) and resolved (:func:`ticketflow.weekly`)."""
+    return ticketflow.weekly(h)
 
 
 def sla_attainment(h: History, contract: ServiceContract, now: datetime) -> pd.DataFrame:
-    """Per priority: tickets, resolved, MTTR (hours, clock start -> resolved) and resolve-clock attainment."""
+    """Per priority, over the SLA clocks that started or ended in the window (:func:`ticketflow.clocks`;
+    a recurring ticket counts once per clock): ``tickets`` (clocks), ``resolved`` (clocks ended by a
+    resolution in the window), MTTR (hours, clock start -> resolved) and resolve-clock attainment
+    (``met``/``missed``: resolved in / after time, or still running past the deadline at ``now``)."""
+    every = ticketflow.clocks(h)
+    end_of_view = pd.Timestamp(min(now, h.until) if h.until is not None else now)
     rows = []
     for sev in Severity:
-        mine = h.tickets[h.tickets["priority"] == sev.value]
+        mine = every[every["priority"] == sev.value]
         limit = contract.clock(sev).resolve
-        done = mine.dropna(subset=["resolved_at"])
-        mttr = (done["resolved_at"] - done["clock_start"]).dt.total_seconds().mean() / 3600 if len(done) else None
+        done = mine.dropna(subset=["end"])
+        mttr = (done["end"] - done["start"]).dt.total_seconds().mean() / 3600 if len(done) else None
         met = missed = 0
         if limit is not None:
-            deadline = mine["clock_start"] + pd.Timedelta(limit)
-            met = int((done["resolved_at"] <= deadline.loc[done.index]).sum())
-            open_late = mine["resolved_at"].isna() & (deadline < pd.Timestamp(now))
+            deadline = mine["start"] + pd.Timedelta(limit)
+            met = int((done["end"] <= deadline.loc[done.index]).sum())
+            open_late = mine["end"].isna() & (deadline < end_of_view)
             missed = int(len(done) - met + open_late.sum())
         closed = met + missed
         rows.append({"priority": sev.value, "tickets": len(mine), "resolved": len(done),

@@ -18,8 +18,10 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -141,6 +143,12 @@ def lab_devices(
     ]
 
 
+def _listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
+
+
 class FakeNOSLab:
     """Lab component serving the network and security devices (see the module docstring)."""
 
@@ -154,7 +162,12 @@ class FakeNOSLab:
         """Start every lab device; returns their endpoints once all accept TCP connections."""
         if self._fleet is not None:
             raise LabError("FakeNOS lab is already running; stop it first")
-        self._fleet = start_fleet(lab_devices(port_offset=self._port_offset))
+        devices = lab_devices(port_offset=self._port_offset)
+        taken = [f"tcp/127.0.0.1:{d.port}" for d in devices if _listening(d.port)]
+        if taken:  # (FakeNOS binds with SO_REUSEPORT: a second lab would share the ports silently)
+            raise LabError(f"{', '.join(taken)} already accept connections: another lab or program serves them "
+                           f"(`ss -ltnp` names its pid); stop it first")  # fmt: skip
+        self._fleet = start_fleet(devices)
         log.info("FakeNOS lab up: %d devices (state dir %s unused)", len(LAB_SPECS), state_dir)
         return self._fleet.endpoints
 

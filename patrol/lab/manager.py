@@ -8,11 +8,16 @@ devices, snmpsim agents, sshd hosts in network namespaces) and writes ``state.js
      "endpoints": [{"host": "core-sw1", "kind": "fakenos:cisco_ios", "address": "127.0.0.1",
                     "port": 6001, "proto": "tcp", "skipped": null}, ...]}
 
-``down`` sends SIGTERM and waits; ``status`` reads the state and probes every TCP endpoint.
+``down`` sends SIGTERM and waits (then kills the lab's whole process group, so no emulator is
+left behind holding the lab's ports); ``status`` reads the state and probes every device the
+way a collector talks to it: an SSH device or sshd host must send its SSH banner, an snmpsim
+agent must answer a GET of sysName (a port that accepts a connection but never speaks is down).
+The daemon's ``health`` (restarts, hosts given up) is part of the status.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
 import json
@@ -22,7 +27,8 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +50,8 @@ class LabStatus:
     endpoints: tuple[Endpoint, ...]
     reachable: frozenset[str]  # hosts whose endpoint answered the probe
     log_file: Path = LOG_FILE
+    #: per host, from the daemon's supervision: {"restarts": 1} or {"dead": "why it is given up"}
+    health: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _read_state() -> dict[str, Any]:
@@ -66,14 +74,34 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-def _probe(endpoint: Endpoint) -> bool:
-    if endpoint.skipped or endpoint.proto != "tcp":
-        return not endpoint.skipped
+def _ssh_banner(address: str, port: int, timeout: float = 2.0) -> bool:
+    """The peer sends its SSH identification line (``SSH-2.0-...``) within ``timeout``."""
     try:
-        with socket.create_connection((endpoint.address, endpoint.port), timeout=1.0):
-            return True
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            return sock.recv(64).startswith(b"SSH-")
     except OSError:
         return False
+
+
+def _snmp_get(endpoint: Endpoint) -> bool:
+    from patrol.lab.snmp_lab import DEFAULT_AGENTS, _answers
+
+    agent = DEFAULT_AGENTS.get(endpoint.host)
+    if agent is None:
+        return False
+    try:
+        return asyncio.run(_answers(endpoint.address, endpoint.port, agent[1]))
+    except Exception:  # a probe that cannot be made is a device that does not answer
+        return False
+
+
+def _probe(endpoint: Endpoint) -> bool:
+    if endpoint.skipped:
+        return False
+    if endpoint.proto == "udp":
+        return _snmp_get(endpoint)
+    return _ssh_banner(endpoint.address, endpoint.port)
 
 
 def lab_status() -> LabStatus:
@@ -81,8 +109,12 @@ def lab_status() -> LabStatus:
     pid = state.get("pid")
     running = _alive(pid) and bool(state.get("ready"))
     endpoints = tuple(Endpoint(**e) for e in state.get("endpoints", [])) if running else ()
-    reachable = frozenset(e.host for e in endpoints if _probe(e))
-    return LabStatus(running, pid if running else None, endpoints, reachable)
+    with ThreadPoolExecutor(max_workers=8) as pool:  # a dead device costs its probe's timeout, once
+        answered = list(pool.map(_probe, endpoints))
+    reachable = frozenset(e.host for e, ok in zip(endpoints, answered, strict=True) if ok)
+    found = state.get("health")
+    health: dict[str, dict[str, Any]] = found if running and isinstance(found, dict) else {}
+    return LabStatus(running, pid if running else None, endpoints, reachable, health=health)
 
 
 def lab_up(timeout: float = 120.0) -> LabStatus:
@@ -91,6 +123,9 @@ def lab_up(timeout: float = 120.0) -> LabStatus:
     if current.running:
         return current
     require_lab_extra()
+    from patrol.lab.daemon import hold_lock
+
+    hold_lock().close()  # LabError naming the other lab when one already runs on this machine
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     STATE_FILE.unlink(missing_ok=True)
     with LOG_FILE.open("ab") as log:
@@ -131,8 +166,10 @@ def lab_down(timeout: float = 30.0) -> bool:
     while _alive(pid) and time.monotonic() < deadline:
         _reap(pid)
         time.sleep(0.1)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    if _alive(pid):  # it did not stop its emulators: end them with it (its process group, see lab_up)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        _reap(pid)
     STATE_FILE.unlink(missing_ok=True)
     return True
 

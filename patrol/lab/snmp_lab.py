@@ -74,9 +74,17 @@ class SnmpLab:
         self.address = address
         self.data_dir = data_dir
         self._proc: subprocess.Popen[bytes] | None = None
+        self._state_dir: Path | None = None
+        self._restarted = 0
 
     def start(self, state_dir: Path) -> list[Endpoint]:
         """Start the responder; return when every agent answers a GET (LabError after 20 s)."""
+        self._state_dir = state_dir
+        taken = [f"udp/{self.address}:{port}" for port, community in self.agents.values()
+                 if asyncio.run(_answers(self.address, port, community))]  # fmt: skip
+        if taken:  # (snmpsim binds with SO_REUSEADDR: a second responder would share the port silently)
+            raise LabError(f"{', '.join(taken)} already answer SNMP: another lab or an orphaned snmpsim-command-"
+                           f"responder serves them (`ss -lunp` names its pid); stop it first")  # fmt: skip
         work = state_dir / "snmpsim"
         (work / "cache").mkdir(parents=True, exist_ok=True)
         argv = [_responder(), f"--data-dir={self.data_dir}", f"--cache-dir={work / 'cache'}"]
@@ -106,6 +114,23 @@ class SnmpLab:
                     del pending[host]
             if pending and time.monotonic() > deadline:
                 raise LabError(f"snmpsim did not answer for {sorted(pending)} within 20 s; see {log_path}")
+
+    def supervise(self) -> list[str]:
+        """Reap the responder when it exited and start it again (the lab daemon calls this every second)."""
+        code = self._proc.poll() if self._proc is not None else None
+        if code is None or self._state_dir is None:
+            return []
+        self._restarted += 1
+        self._proc = None
+        try:
+            self.start(self._state_dir)
+        except LabError as exc:
+            return [f"snmpsim exited ({code}) and could not be restarted: {exc}"]
+        return [f"snmpsim exited ({code}); restarted"]
+
+    def restarts(self) -> dict[str, int]:
+        """Per agent host: how often the responder serving it was restarted."""
+        return dict.fromkeys(self.agents, self._restarted) if self._restarted else {}
 
     def stop(self) -> None:
         """Terminate the responder (kill after 5 s)."""

@@ -16,6 +16,11 @@ State under ``state_dir`` (rendered from ``lab/sshd/``)::
 
 Seeded findings: web1 ``PermitRootLogin yes`` and a certificate expiring in ~10 days; db1 a
 second UID-0 user ``toor``. Not root: every endpoint is returned with ``skipped`` set.
+
+Each sshd runs in the foreground (``-D``) as a child of the lab process, which reaps it:
+:meth:`SshdLab.supervise` (called by the lab daemon every second) restarts a host whose sshd
+exited (its namespace and the bridge re-created when they are gone), and gives up — reporting the
+host dead — after ``MAX_RESTARTS`` exits within a minute.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ log = logging.getLogger(__name__)
 TEMPLATES = LAB_DIR / "sshd"
 SSHD = "/usr/sbin/sshd"
 NOT_ROOT = "needs root (network namespaces)"
+#: exits within ``RESTART_WINDOW`` seconds after which a host is left dead (reported, not restarted)
+MAX_RESTARTS, RESTART_WINDOW = 3, 60.0
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,10 @@ class SshdLab:
         self.subnet = subnet
         self.hosts = hosts
         self.bridge = f"{prefix}br0"
-        self._procs: list[subprocess.Popen[bytes]] = []
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._state_dir: Path | None = None
+        self._exits: dict[str, list[float]] = {}  # host -> monotonic times its sshd exited
+        self.dead: dict[str, str] = {}  # host -> why it is no longer restarted
 
     def netns(self, host: LabHost) -> str:
         return f"{self.prefix}-{host.name}"
@@ -130,17 +139,67 @@ class SshdLab:
 
     def stop(self) -> None:
         """Stop the sshds, then delete the namespaces, veths and bridge."""
-        for proc in self._procs:
-            proc.terminate()
-        for proc in self._procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+        for proc in self._procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self._procs.values():
+            _stop(proc)
         self._procs.clear()
         if self._state_dir is not None and os.geteuid() == 0:
             self._remove_leftovers(self._state_dir)
+
+    def supervise(self) -> list[str]:
+        """Reap every sshd that exited and restart it (see the module docstring); what happened, in words."""
+        notes = []
+        for host in self.hosts:
+            proc = self._procs.get(host.name)
+            if proc is None or host.name in self.dead:
+                continue
+            code = proc.poll()  # poll() reaps: no defunct sshd
+            if code is None and self._network_intact(host):
+                continue
+            if code is None:  # its namespace or the bridge was deleted under it: unreachable, start it anew
+                notes.append(f"{host.name}: namespace {self.netns(host)} or bridge {self.bridge} is gone")
+                _stop(proc)
+                code = proc.returncode
+            now = time.monotonic()
+            exits = [t for t in self._exits.get(host.name, []) if now - t < RESTART_WINDOW] + [now]
+            self._exits[host.name] = exits
+            if len(exits) > MAX_RESTARTS:
+                self.dead[host.name] = f"sshd exited {len(exits)} times within {RESTART_WINDOW:.0f} s (last: {code})"
+                notes.append(f"{host.name}: {self.dead[host.name]}; not restarted, see {self._log(host)}")
+                continue
+            try:
+                self._restart(host)
+            except LabError as exc:  # tried again next pass: it counts as one more exit
+                notes.append(f"{host.name}: sshd exited ({code}) and could not be restarted yet: {exc}")
+                continue
+            notes.append(f"{host.name}: sshd exited ({code}); restarted")
+        return notes
+
+    def _network_intact(self, host: LabHost) -> bool:
+        """The host's namespace and the bridge exist (files: no subprocess per supervision pass)."""
+        return Path("/run/netns", self.netns(host)).exists() and Path("/sys/class/net", self.bridge).exists()
+
+    def restarts(self) -> dict[str, int]:
+        return {name: len(times) for name, times in self._exits.items()}
+
+    def _log(self, host: LabHost) -> Path | None:
+        return self._state_dir / "sshd" / host.name / "sshd.log" if self._state_dir else None
+
+    def _restart(self, host: LabHost) -> None:
+        """Start ``host``'s sshd again; its namespace (and the bridge) first when they are gone."""
+        assert self._state_dir is not None
+        if _run("ip", "link", "show", self.bridge, check=False).returncode != 0:
+            self._create_bridge()
+        if self.netns(host) not in _run("ip", "netns", "list", check=False).stdout.split():
+            _run("ip", "link", "del", self._veth(host), check=False)  # its old pair, when it survived
+            self._create_netns(host)
+        elif not Path("/sys/class/net", self._veth(host)).exists():
+            _run("ip", "netns", "del", self.netns(host), check=False)
+            self._create_netns(host)
+        self._spawn(host, self._state_dir / "sshd" / host.name)
+        _wait_tcp(self.address(host), 22, time.monotonic() + 10)
 
     def _endpoint(self, host: LabHost, skipped: str | None = None) -> Endpoint:
         return Endpoint(host=host.name, kind="sshd-netns", address=self.address(host), port=22, skipped=skipped)
@@ -187,16 +246,17 @@ class SshdLab:
     def _start_host(self, host: LabHost, host_dir: Path, key: Path) -> None:
         self._create_netns(host)
         self._render(host, host_dir, key)
+        self._spawn(host, host_dir)
+
+    def _spawn(self, host: LabHost, host_dir: Path) -> None:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation dir
         log_file = host_dir / "sshd.log"
         command = f"hostname {host.name} && exec {SSHD} -D -f {host_dir}/sshd_config -E {log_file}"
-        self._procs.append(
-            subprocess.Popen(
-                ["ip", "netns", "exec", self.netns(host), "unshare", "--uts", "sh", "-c", command],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+        self._procs[host.name] = subprocess.Popen(
+            ["ip", "netns", "exec", self.netns(host), "unshare", "--uts", "sh", "-c", command],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def _render(self, host: LabHost, host_dir: Path, key: Path) -> None:
@@ -221,6 +281,17 @@ class SshdLab:
             "-nodes", "-days", str(host.certificate_days), "-subj", f"/CN={host.name}.lab.example/O=patrol lab",
             "-keyout", str(tls / f"{host.name}.key"), "-out", str(tls / f"{host.name}.crt"),
         )  # fmt: skip
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate ``proc`` (killed after 5 s) and reap it."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 def _kill(pid: int) -> None:

@@ -24,6 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
+from patrol.i18n import catalogue, cjk_font
 from patrol.models import Severity
 from patrol.report.labels import domain_label, labels
 from patrol.report.model import RunReport
@@ -41,16 +42,16 @@ _CHART_TEXT = {
 
 
 @cache
-def _font() -> list[str]:
+def _font(first: str) -> list[str]:
     names = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = [n for n in ("Noto Sans CJK TC", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK TC") if n in names]
-    return [*cjk, "DejaVu Sans"]
+    faces = (first, "Noto Sans CJK TC", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK TC")
+    return [*dict.fromkeys(n for n in faces if n in names), "DejaVu Sans"]
 
 
-def figure(width: float = 8, height: float = 3.6) -> tuple[Any, Any]:
-    """A new (figure, axes) with the CJK-capable font family set."""
+def figure(width: float = 8, height: float = 3.6, lang: str = "en") -> tuple[Any, Any]:
+    """A new (figure, axes) with the CJK-capable font family set (Simplified glyph shapes for zh-Hans)."""
     plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["font.sans-serif"] = _font()
+    plt.rcParams["font.sans-serif"] = _font(cjk_font(lang))
     plt.rcParams["axes.unicode_minus"] = False
     return plt.subplots(figsize=(width, height), dpi=96)
 
@@ -69,14 +70,14 @@ def data_uri(png: bytes) -> str:
 
 
 def chart_text(lang: str) -> dict[str, str]:
-    return _CHART_TEXT.get(lang, _CHART_TEXT["en"])
+    return catalogue(_CHART_TEXT, lang)
 
 
 def health_chart(report: RunReport) -> bytes:
     """Findings by priority per domain as stacked bars (see the module docstring)."""
     L, T = labels(report.lang), chart_text(report.lang)
     health = list(reversed(domain_health(report)))  # first domain on top
-    fig, ax = figure(8, 1.4 + 0.55 * max(1, len(health)))
+    fig, ax = figure(8, 1.4 + 0.55 * max(1, len(health)), report.lang)
     names = [domain_label(h.domain, report.lang) for h in health]
     left = [0] * len(health)
     for s in Severity:

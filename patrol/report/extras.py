@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from patrol.i18n import pick
 from patrol.models import CheckResult, Finding, Severity
 from patrol.store import Store
 from patrol.tickets.repo import title_zh
@@ -105,7 +106,7 @@ def ticket_lines(store: Store, run_id: str, lang: str = "en") -> TicketMoves:
     moves = TicketMoves()
     for row in rows:
         line = TicketLine(id=row.id, priority=Severity(row.priority), host=row.host, check_id=row.check_id,
-                          title=(lang == "zh" and row.title_zh) or row.title, state=row.state)  # fmt: skip
+                          title=pick(row.title, row.title_zh, lang), state=row.state)  # fmt: skip
         getattr(moves, row.action).append(line)
     return moves
 

@@ -18,9 +18,11 @@ from pathlib import Path
 import jinja2
 
 from patrol.errors import ReportError
+from patrol.i18n import pick
+from patrol.i18n.messages import finding_message, reason_text
 from patrol.models import Finding
 from patrol.paths import TEMPLATES_DIR
-from patrol.report.labels import labels
+from patrol.report.labels import fact_label, labels, resource_label, status_label
 from patrol.report.model import RunReport
 
 __all__ = ["TEMPLATE", "render_html", "template_environment"]
@@ -46,7 +48,7 @@ def template_environment(template_dir: str | Path | None = None) -> jinja2.Envir
 
 
 def _title(finding: Finding, lang: str) -> str:
-    return finding.title_zh if lang == "zh" else finding.title_en
+    return pick(finding.title_en, finding.title_zh, lang)
 
 
 def render_html(report: RunReport, template_dir: str | Path | None = None) -> str:
@@ -60,6 +62,11 @@ def render_html(report: RunReport, template_dir: str | Path | None = None) -> st
             report=report,
             L=labels(report.lang),
             title=lambda f: _title(f, report.lang),
+            msg=lambda f: finding_message(f.message, report.lang),
+            status=lambda value: status_label(str(value), report.lang),
+            reason=lambda text: reason_text(text, report.lang),
+            resource=lambda kind: resource_label(kind, report.lang),
+            fact=lambda key: fact_label(key, report.lang),
             charts={HEALTH_CHART: data_uri(health_chart(report))},
         )
     except jinja2.TemplateError as exc:

@@ -22,7 +22,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import Counter
 
+from patrol.i18n import is_zh, pick
+from patrol.i18n.messages import finding_message, reason_text
 from patrol.models import Finding
+from patrol.report.labels import labels, status_label
 from patrol.report.model import HostReport, RunReport
 
 __all__ = ["render_junit"]
@@ -30,8 +33,8 @@ __all__ = ["render_junit"]
 
 def _finding_text(findings: list[Finding], lang: str) -> tuple[str, str, str]:
     worst = max(findings, key=lambda f: f.severity.rank)
-    title = worst.title_zh if lang == "zh" else worst.title_en
-    body = "\n".join(f"{f.object or '-'}: {f.message}" for f in findings)
+    title = pick(worst.title_en, worst.title_zh, lang)
+    body = "\n".join(f"{f.object or '-'}: {finding_message(f.message, lang)}" for f in findings)
     return worst.severity.value, title, body
 
 
@@ -41,7 +44,8 @@ def _host_suite(host: HostReport, lang: str) -> tuple[ET.Element, Counter[str]]:
     tally: Counter[str] = Counter()
     if host.status != "ok":
         case = ET.SubElement(suite, "testcase", classname=classname, name="inspection")
-        ET.SubElement(case, "error", type=host.status, message=host.error or host.status)
+        why = reason_text(host.error, lang) or status_label(host.status, lang)
+        ET.SubElement(case, "error", type=host.status, message=why)
         tally.update(tests=1, errors=1)
     by_check: dict[str, list[Finding]] = {}
     for f in host.findings:
@@ -51,14 +55,14 @@ def _host_suite(host: HostReport, lang: str) -> tuple[ET.Element, Counter[str]]:
         tally["tests"] += 1
         if line.outcome == "fail":
             kind, title, body = _finding_text(by_check[line.check_id], lang) if line.check_id in by_check else (
-                "fail", line.message, ", ".join(line.failed_objects))  # fmt: skip
+                "fail", finding_message(line.message, lang), ", ".join(line.failed_objects))  # fmt: skip
             ET.SubElement(case, "failure", type=kind, message=title).text = body
             tally["failures"] += 1
         elif line.outcome in ("error", "not_evaluated"):
-            ET.SubElement(case, "error", type=line.outcome, message=line.message or line.outcome)
+            ET.SubElement(case, "error", type=line.outcome, message=finding_message(line.message or line.outcome, lang))
             tally["errors"] += 1
         elif line.outcome == "not_applicable":
-            ET.SubElement(case, "skipped", message=line.outcome)
+            ET.SubElement(case, "skipped", message=labels(lang)[line.outcome] if is_zh(lang) else line.outcome)
             tally["skipped"] += 1
     for key in ("tests", "failures", "errors", "skipped"):
         suite.set(key, str(tally[key]))

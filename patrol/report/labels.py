@@ -1,16 +1,17 @@
 """Fixed texts of the HTML report in each language (default English).
 
-Device data (descriptions, messages) is never translated; check titles come from the
+Device data (descriptions, names) is never translated; check titles come from the
 profiles (``title: {en, zh}``), severities use the contract's terms (特急/緊急/一般/其他).
+Chinese is authored here in Traditional characters under ``"zh"``; :func:`labels` gives it in
+``zh-Hans`` or ``zh-Hant`` through :mod:`patrol.i18n` (script and glossary).
 """
 
 from __future__ import annotations
 
-import os
+from patrol.i18n import LANGS, catalogue, default_lang
+from patrol.i18n.messages import RESOURCE_ZH, STATUS_ZH
 
-__all__ = ["LABELS", "LANGS", "default_lang", "domain_label", "labels", "status_label"]
-
-LANGS = ("en", "zh")
+__all__ = ["LABELS", "LANGS", "default_lang", "domain_label", "fact_label", "labels", "resource_label", "status_label"]
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -36,6 +37,9 @@ LABELS: dict[str, dict[str, str]] = {
         "status_host_key_changed": "SSH host key changed: no password sent, verify the device",
         "status_host_key_unknown": "SSH host key not recorded (strict checking)",
         "no_findings": "No findings.",
+        "waived": "Waived",
+        "waived_apart": "accepted by a waiver, visible but not counted above",
+        "until": "until",
         "by_domain": "Findings by domain",
         "severity": "Severity",
         "host": "Host",
@@ -93,6 +97,40 @@ LABELS: dict[str, dict[str, str]] = {
         "detail": "Detail",
         "not_inspected": "not inspected",
         "total": "Total",
+        "status.running": "running",
+        "status.completed": "completed",
+        "status.aborted": "aborted",
+        "status.failed": "failed",
+        "status.ok": "ok",
+        "status.unreachable": "unreachable",
+        "status.auth_failed": "authentication failed",
+        "status.timeout": "timeout",
+        "status.parse_error": "parse error",
+        "status.error": "error",
+        "status.host_key_changed": "host key changed",
+        "status.skipped": "skipped",
+        "status.pending": "pending",
+        "status.applied": "applied",
+        "status.verified": "verified",
+        "status.rolled_back": "rolled back",
+        "status.approved": "approved",
+        "resource.volume": "volume",
+        "resource.filesystem": "filesystem",
+        "resource.flash": "flash",
+        "resource.lun": "LUN",
+        "resource.pool": "pool",
+        "resource.memory": "memory",
+        "resource.swap": "swap",
+        "resource.interface": "interface",
+        "resource.bandwidth": "bandwidth",
+        "resource.load": "load",
+        "resource.cpu": "CPU",
+        "fact.hostname": "hostname",
+        "fact.vendor": "vendor",
+        "fact.model": "model",
+        "fact.os_version": "os_version",
+        "fact.serial": "serial",
+        "fact.boot_time": "boot_time",
     },
     "zh": {
         "title": "巡檢報告",
@@ -117,6 +155,9 @@ LABELS: dict[str, dict[str, str]] = {
         "status_host_key_changed": "SSH 主機金鑰已變更：未送出密碼，請核實設備",
         "status_host_key_unknown": "SSH 主機金鑰未登記（嚴格檢查）",
         "no_findings": "未發現問題。",
+        "waived": "已豁免",
+        "waived_apart": "經豁免批准，仍然列出但不計入以上統計",
+        "until": "至",
         "by_domain": "按設備類別統計",
         "severity": "優先級",
         "host": "設備",
@@ -137,8 +178,8 @@ LABELS: dict[str, dict[str, str]] = {
         "kind": "類型",
         "name": "名稱",
         "used": "使用率 %",
-        "up": "up",
-        "down": "down",
+        "up": "運作",
+        "down": "停止",
         "unknown": "?",
         "critical": "特急",
         "urgent": "緊急",
@@ -174,30 +215,42 @@ LABELS: dict[str, dict[str, str]] = {
         "detail": "明細",
         "not_inspected": "未巡檢",
         "total": "合計",
+        **{f"status.{k}": v for k, v in STATUS_ZH.items()},
+        **{f"resource.{k}": v for k, v in RESOURCE_ZH.items()},
+        "fact.hostname": "主機名稱",
+        "fact.vendor": "廠商",
+        "fact.model": "型號",
+        "fact.os_version": "系統版本",
+        "fact.serial": "序號",
+        "fact.boot_time": "開機時間",
     },
 }
 
 
 def labels(lang: str) -> dict[str, str]:
-    """The labels of ``lang`` (``en`` or ``zh``); English for any other value."""
-    return LABELS.get(lang, LABELS["en"])
+    """The labels in ``lang`` (``en``, ``zh-Hans``, ``zh-Hant``; ``zh`` is ``zh-Hans``); English for any other value."""
+    return catalogue(LABELS, lang)
 
 
-def default_lang() -> str:
-    """``zh`` when the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) is Chinese, else ``en``."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+def status_label(status: str, lang: str) -> str:
+    """A run, host or change status (``completed``, ``unreachable`` …) in ``lang``, with its explanation
+    where one is labelled (``host key changed (SSH host key changed: no password sent, …)``); an
+    unknown status as is."""
+    words = labels(lang)
+    name, text = words.get(f"status.{status}", status), words.get(f"status_{status}")
+    return f"{name} ({text})" if text else name
+
+
+def resource_label(kind: str, lang: str) -> str:
+    """A resource kind (``volume``, ``memory`` …) in ``lang``; an unknown kind as is."""
+    return labels(lang).get(f"resource.{kind}", kind)
+
+
+def fact_label(key: str, lang: str) -> str:
+    """A fact's name (``os_version`` …) in ``lang``; English keeps the key."""
+    return labels(lang).get(f"fact.{key}", key)
 
 
 def domain_label(domain: str, lang: str) -> str:
     """The domain's name (``host`` is labelled ``host_domain``); an unknown domain keeps its own."""
     return labels(lang).get("host_domain" if domain == "host" else domain, domain)
-
-
-def status_label(status: str, lang: str) -> str:
-    """A host status as shown in gaps: the status, with its explanation where one is labelled."""
-    text = labels(lang).get(f"status_{status}")
-    return f"{status} ({text})" if text else status

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
+from patrol.i18n import pick
+from patrol.i18n.messages import finding_message, reason_text
 from patrol.models import Finding, Severity
 from patrol.report.labels import domain_label, labels, status_label
 from patrol.report.model import RunReport
@@ -42,7 +44,7 @@ def md_table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[st
 
 
 def _title(f: Finding, lang: str) -> str:
-    return f.title_zh if lang == "zh" else f.title_en
+    return pick(f.title_en, f.title_zh, lang)
 
 
 def _head(report: RunReport) -> list[str]:
@@ -51,7 +53,7 @@ def _head(report: RunReport) -> list[str]:
     return [
         f"# {L['title']} {run.run_id}",
         "",
-        f"- {L['status']}: {run.status.value}",
+        f"- {L['status']}: {status_label(run.status.value, report.lang)}",
         f"- {L['started']}: {run.started_at:%Y-%m-%d %H:%M UTC}",
         f"- {L['coverage']}: {cov.inspected}/{cov.total} {L['inspected']} ({cov.percent}%)",
         "",
@@ -63,8 +65,9 @@ def _coverage(report: RunReport) -> list[str]:
     lines = [f"## {L['gaps']}", ""]
     if not report.coverage.gaps:
         return [*lines, L["no_gaps"], ""]
-    gaps = [(g.host, status_label(g.status, report.lang), g.reason) for g in report.coverage.gaps]
-    return lines + md_table([L["host"], L["status"], L["reason"]], gaps)
+    return lines + md_table([L["host"], L["status"], L["reason"]],
+                            [(g.host, status_label(g.status, report.lang), reason_text(g.reason, report.lang))
+                             for g in report.coverage.gaps])  # fmt: skip
 
 
 def _health(report: RunReport) -> list[str]:
@@ -80,9 +83,20 @@ def _findings(report: RunReport) -> list[str]:
     lines = [f"## {L['findings']}", ""]
     if not report.findings:
         return [*lines, L["no_findings"], ""]
-    rows = [(L[f.severity.value], f.host, f"{_title(f, report.lang)} (`{f.check_id}`)", f.object, f.message)
+    rows = [(_severity(f, L), f.host, f"{_title(f, report.lang)} (`{f.check_id}`)", f.object,
+             finding_message(f.message, report.lang))
             for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.host, f.check_id))]  # fmt: skip
+    waived = sum(report.waived_by_severity.values())
+    if waived:
+        lines += [f"{L['waived']}: {waived} ({L['waived_apart']})", ""]
     return lines + md_table([L["severity"], L["host"], L["check"], L["object"], L["message"]], rows)
+
+
+def _severity(f: Finding, L: dict[str, str]) -> str:
+    """The severity, and for a waived finding its waiver: ``urgent (waived #3 until 2026-12-31)``."""
+    if f.waiver is None:
+        return L[f.severity.value]
+    return f"{L[f.severity.value]} ({L['waived']} #{f.waiver.id} {L['until']} {f.waiver.until:%Y-%m-%d})"
 
 
 def _drift(report: RunReport) -> list[str]:
@@ -108,9 +122,9 @@ def _hosts(report: RunReport) -> list[str]:
     L = labels(report.lang)
     lines = [f"## {L['hosts']}", ""]
     for h in report.hosts:
-        lines += [f"### {md_cell(h.host)} · {h.platform or ''} · {h.status}", ""]
+        lines += [f"### {md_cell(h.host)} · {h.platform or ''} · {status_label(h.status, report.lang)}", ""]
         if h.error:
-            lines += [f"> {md_cell(h.error)}", ""]
+            lines += [f"> {md_cell(reason_text(h.error, report.lang))}", ""]
         failed = [c for c in h.checks if c.outcome in ("fail", "error")]
         if failed:
             lines += md_table([L["check"], L["outcome"], L["object"]],

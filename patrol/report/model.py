@@ -9,9 +9,10 @@
       "coverage": {"inspected": 12, "total": 13, "percent": 92.3,
                    "gaps": [{"host": "branch-sw9", "status": "unreachable",
                              "reason": "connection refused"}]},
-      "findings_by_severity": {"critical": 2, "urgent": 5, "normal": 6, "other": 0},
+      "findings_by_severity": {"critical": 2, "urgent": 5, "normal": 6, "other": 0},   # waived ones apart
+      "waived_by_severity": {"critical": 0, "urgent": 1, "normal": 0, "other": 0},
       "findings_by_domain": {"network": 8, "security": 2, "host": 3, "storage": 1},
-      "findings": [Finding, ...],                       # worst first
+      "findings": [Finding, ...],                       # worst first; "waived": true + "waiver" {...}
       "hosts": [{"host": "core-sw1", "status": "ok", "error": null, "device_class": "network",
                  "platform": "cisco_ios", "groups": [...], "collector": "netmiko",
                  "facts": {"hostname": ..., "os_version": ...},
@@ -36,9 +37,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from patrol.i18n import resolve
 from patrol.models import DeviceClass, Finding, Outcome, RunSummary, Severity, Snapshot, utcnow
 from patrol.report.extras import CheckLine, DriftSummary, TicketMoves, check_lines, drift_summary, ticket_lines
 from patrol.store import HostRow, Store
+from patrol.tickets.waivers import count_waived, mark_waived
 
 __all__ = ["REPORT_SCHEMA", "Coverage", "Gap", "HostReport", "RunReport", "build_report"]
 
@@ -102,6 +105,7 @@ class RunReport(_Model):
     run: RunSummary
     coverage: Coverage
     findings_by_severity: dict[str, int]
+    waived_by_severity: dict[str, int] = Field(default_factory=dict)
     findings_by_domain: dict[str, int]
     findings: list[Finding]
     hosts: list[HostReport]
@@ -147,12 +151,13 @@ def build_report(store: Store, run_id: str, lang: str = "en") -> RunReport:
     run_id = store.resolve_run(run_id)
     summary = store.run_summary(run_id)
     rows = store.host_results(run_id)
-    findings = store.findings(run_id)
-    by_severity = Counter(f.severity.value for f in findings)
-    by_domain = Counter(f.domain.value for f in findings)
+    findings = mark_waived(store, summary, store.findings(run_id))
+    by_severity = Counter(f.severity.value for f in findings if not f.waived)
+    waived = Counter(f.severity.value for f in findings if f.waived)
+    by_domain = Counter(f.domain.value for f in findings if not f.waived)
     return RunReport(
-        lang="zh" if lang == "zh" else "en",
-        run=summary,
+        lang=resolve(lang),
+        run=count_waived(summary, findings),
         coverage=Coverage(
             inspected=summary.hosts_inspected,
             total=summary.hosts_total,
@@ -160,6 +165,7 @@ def build_report(store: Store, run_id: str, lang: str = "en") -> RunReport:
             gaps=[_gap(r) for r in rows if not r.inspected],
         ),
         findings_by_severity={s.value: by_severity.get(s.value, 0) for s in Severity},
+        waived_by_severity={s.value: waived.get(s.value, 0) for s in Severity},
         findings_by_domain={d.value: by_domain.get(d.value, 0) for d in DeviceClass},
         findings=findings,
         hosts=[_host_report(store, run_id, row, findings) for row in rows],

@@ -25,7 +25,7 @@ class DomainHealth:
 
 
 def domain_health(report: RunReport) -> list[DomainHealth]:
-    """Hosts, inspected hosts and findings by priority, per domain (domains without hosts left out)."""
+    """Hosts, inspected hosts and findings (not waived) by priority, per domain (domains without hosts left out)."""
     health = {d.value: DomainHealth(d.value) for d in DeviceClass}
     for h in report.hosts:
         if h.device_class is None:
@@ -34,5 +34,7 @@ def domain_health(report: RunReport) -> list[DomainHealth]:
         row.hosts += 1
         row.inspected += h.status == "ok"
     for f in report.findings:
+        if f.waived:
+            continue  # counted apart (report.waived_by_severity)
         health[f.domain.value].by_severity[f.severity.value] += 1
     return [row for row in health.values() if row.hosts or any(row.by_severity.values())]

@@ -21,14 +21,16 @@ from openpyxl.drawing.image import Image
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from patrol.i18n import cjk_font, pick
+from patrol.i18n.messages import finding_message, reason_text
 from patrol.models import Severity
 from patrol.report.labels import domain_label, labels, status_label
 from patrol.report.model import HostReport, RunReport
 from patrol.report.summary import domain_health
 
-__all__ = ["CJK_FONT", "FORMULA_START", "append_row", "render_xlsx"]
+__all__ = ["CJK_FONT", "FORMULA_START", "append_row", "render_xlsx", "script_fonts"]
 
-#: Font named in every cell: Noto Sans CJK has the glyphs of both languages.
+#: Font named in every cell: Noto Sans CJK has the glyphs of both languages (SC in zh-Hans: :func:`script_fonts`).
 CJK_FONT = "Noto Sans CJK TC"
 _BODY = Font(name=CJK_FONT, size=10)
 _HEAD = Font(name=CJK_FONT, size=10, bold=True)
@@ -60,7 +62,7 @@ def _summary(ws: Worksheet, report: RunReport) -> None:
     L, cov = labels(report.lang), report.coverage
     append_row(ws, [f"{L['title']} {report.run.run_id}"])
     ws["A1"].font = _TITLE
-    _rows(ws, [(L["status"], report.run.status.value),
+    _rows(ws, [(L["status"], status_label(report.run.status.value, report.lang)),
                (L["started"], report.run.started_at.strftime("%Y-%m-%d %H:%M UTC")),
                (L["coverage"], f"{cov.inspected}/{cov.total} ({cov.percent}%)"),
                (L["drift"], report.drift.total),
@@ -72,20 +74,21 @@ def _summary(ws: Worksheet, report: RunReport) -> None:
                 *(report.findings_by_severity[s.value] for s in Severity)), ()])  # fmt: skip
     if cov.gaps:
         _rows(ws, [[L["gaps"], L["status"], L["reason"]]], header=True)
-        _rows(ws, [(g.host, status_label(g.status, report.lang), g.reason) for g in cov.gaps])
+        _rows(ws, [(g.host, status_label(g.status, report.lang), reason_text(g.reason, report.lang)) for g in cov.gaps])
 
 
 def _host_rows(host: HostReport, lang: str) -> list[tuple[object, ...]]:
     L = labels(lang)
     worst = {f.check_id: f for f in sorted(host.findings, key=lambda f: f.severity.rank)}
+    status = status_label(host.status, lang)
     if host.status != "ok":
-        return [(host.host, host.platform, host.status, "—", L["not_inspected"], None, None, host.error)]
+        return [(host.host, host.platform, status, "—", L["not_inspected"], None, None, reason_text(host.error, lang))]
     rows: list[tuple[object, ...]] = []
     for c in host.checks:
         f = worst.get(c.check_id)
-        rows.append((host.host, host.platform, host.status, c.check_id, L[c.outcome],
+        rows.append((host.host, host.platform, status, c.check_id, L[c.outcome],
                      L[f.severity.value] if f else None, ", ".join(c.failed_objects) or None,
-                     f.message if f else c.message))  # fmt: skip
+                     finding_message(f.message if f else c.message, lang)))  # fmt: skip
     return rows
 
 
@@ -105,8 +108,10 @@ def _findings_sheet(wb: Workbook, report: RunReport) -> None:
     ws = wb.create_sheet(L["findings"][:31])
     _rows(ws, [[L["severity"], L["domain"], L["host"], L["check"], L["title_col"], L["object"], L["message"]]],
           header=True)  # fmt: skip
-    _rows(ws, [(L[f.severity.value], domain_label(f.domain.value, report.lang), f.host, f.check_id,
-                f.title_zh if report.lang == "zh" else f.title_en, f.object, f.message)
+    mark = {id(f): f" ({L['waived']} #{f.waiver.id})" for f in report.findings if f.waiver}
+    _rows(ws, [(L[f.severity.value] + mark.get(id(f), ""), domain_label(f.domain.value, report.lang), f.host,
+                f.check_id, pick(f.title_en, f.title_zh, report.lang), f.object,
+                finding_message(f.message, report.lang))
                for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.host))])  # fmt: skip
     _widths(ws, [10, 14, 16, 28, 30, 24, 60])
 
@@ -125,6 +130,18 @@ def _chart(ws: Worksheet, report: RunReport) -> None:
     ws.add_image(image, "I2")
 
 
+def script_fonts(wb: Workbook, lang: str) -> None:
+    """Every styled cell in the CJK face of ``lang``'s script (Simplified glyphs for zh-Hans)."""
+    name = cjk_font(lang)
+    if name == CJK_FONT:
+        return
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.has_style and cell.font.name == CJK_FONT:  # ours: only name, size and bold are set
+                    cell.font = Font(name=name, size=cell.font.size, bold=cell.font.bold)
+
+
 def render_xlsx(report: RunReport) -> bytes:
     """The workbook as bytes (write with :func:`patrol.report.write_atomic`)."""
     wb = Workbook()
@@ -137,6 +154,7 @@ def render_xlsx(report: RunReport) -> bytes:
     for health in domain_health(report):
         _domain_sheet(wb, report, health.domain)
     _findings_sheet(wb, report)
+    script_fonts(wb, report.lang)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -3,12 +3,19 @@
 Pages: ``/ui/login`` (paste an API token; the HttpOnly SameSite=Strict cookie — Secure over
 HTTPS — holds a server-side session id, never the token: :mod:`patrol.service.sessions`; logout
 ends the session),
-``/ui/fleet`` (coverage of the latest run, hosts, findings per run, compliance-over-time and
-opened-vs-resolved charts, run history with report downloads in every ``patrol report`` format,
-monthly service reports), ``/ui/tickets`` (open tickets ordered by SLA time left, breached in red,
-workflow buttons for operators; states, priorities and actions translated), ``/ui/hosts/{host}``
-(latest snapshot, findings, drift against its baseline side by side, capacity chart, tickets,
-baselines). Downloads: ``/ui/runs/{run}/report?format=html|md|json|junit|xlsx`` and
+``/ui/fleet`` (coverage of the latest run, a run in progress with its hosts done / total, hosts,
+findings per run, compliance-over-time and opened-vs-resolved charts, run history with report
+downloads in every ``patrol report`` format, monthly service reports), ``/ui/tickets`` (open
+tickets ordered by SLA time left, breached in red, workflow buttons for operators; states,
+priorities and actions translated), ``/ui/tickets/{id}`` (one ticket and its trail),
+``/ui/hosts/{host}`` (latest snapshot, findings each linked to its ticket, drift and history,
+drift against its baseline side by side, capacity chart, tickets, baselines),
+``/ui/hosts/{host}/history[?check=ID]`` (the host's runs; with a check, its result in each).
+Pages share the HTML report's stylesheet (``reports/templates/style.css.j2``, inline); tables
+sort on a click of a column heading and filter as one types, charts name their axes, and
+``<main>`` refreshes itself every few seconds (5 s while a run is in progress, pausable; the
+choice is kept in the browser) — all vanilla script inline, no request leaves the server.
+Downloads: ``/ui/runs/{run}/report?format=html|md|json|junit|xlsx`` and
 ``/ui/reports/period?period=YYYY-MM&format=html|md|xlsx`` (the API's renderers). Charts and
 drift come from :mod:`patrol.service.views` (charts cached 60 s).
 Device output is hostile input: every value goes through jinja2's autoescape.
@@ -27,20 +34,35 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from patrol.errors import PatrolError
-from patrol.models import utcnow
+from patrol.errors import NotFoundError, PatrolError
+from patrol.models import RunStatus, utcnow
+from patrol.paths import TEMPLATES_DIR
 from patrol.redact import mask_markers
-from patrol.service.api import ServiceState
+from patrol.service.dashtext import words
+from patrol.service.deps import ServiceState
 from patrol.service.i18n import ACTIONS, TEXT
 from patrol.service.routes import PERIOD_FORMATS, RUN_FORMATS
 from patrol.service.sessions import COOKIE, close_session, open_session, session_token
 from patrol.service.tokens import TokenInfo, authenticate, role_allows
-from patrol.service.views import capacity_chart, fleet_charts, host_drift
+from patrol.service.views import (
+    capacity_chart,
+    chart_alts,
+    check_history,
+    finding_tickets,
+    fleet_charts,
+    host_drift,  # fmt: skip
+    run_progress,
+    trend_chart,
+)
+from patrol.store.rows import PENDING
 
-__all__ = ["router"]
+__all__ = ["REFRESH_RUNNING", "REFRESH_SECONDS", "router"]
+
+#: seconds between two refreshes of a page's ``<main>``: while a run is in progress, else
+REFRESH_RUNNING, REFRESH_SECONDS = 5, 30
 
 router = APIRouter(include_in_schema=False)
-_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+_env = Environment(loader=FileSystemLoader([Path(__file__).parent / "templates", TEMPLATES_DIR]),
                    autoescape=select_autoescape(default=True, default_for_string=True))  # fmt: skip
 
 
@@ -65,7 +87,8 @@ def _secure(request: Request) -> bool:
 
 def _page(request: Request, template: str, who: TokenInfo | None, **context: Any) -> HTMLResponse:
     lang = _lang(request)
-    html = _env.get_template(template).render(t=TEXT[lang], action_names=ACTIONS[lang], lang=lang, who=who,
+    context.setdefault("refresh", REFRESH_SECONDS if who else 0)
+    html = _env.get_template(template).render(t=words(lang), action_names=ACTIONS[lang], lang=lang, who=who,
                                               path=request.url.path, **context)  # fmt: skip
     response = HTMLResponse(html)
     response.set_cookie("patrol_lang", lang, httponly=True, samesite="strict", secure=_secure(request))
@@ -132,12 +155,13 @@ def _fleet(request: Request, who: TokenInfo) -> HTMLResponse:
     counts: dict[str, int] = {}
     for f in store.findings(runs[0].run_id) if runs else []:
         counts[f.host] = counts.get(f.host, 0) + 1
-    trend = [(r.run_id, sum(r.findings_by_severity.values()), r.coverage_percent) for r in reversed(runs)]
-    peak = max((n for _, n, _ in trend), default=0) or 1
-    charts = fleet_charts(store, _state(request).contract, _lang(request))
+    lang = _lang(request)
+    charts = fleet_charts(store, _state(request).contract, lang)
+    progress = run_progress(runs[0], hosts) if runs and runs[0].status is RunStatus.RUNNING else None
     return _page(request, "fleet.html", who, runs=runs, last=runs[0] if runs else None, hosts=hosts,
-                 counts=counts, trend=trend, peak=peak, charts=charts, periods=_periods(),
-                 run_formats=RUN_FORMATS, period_formats=PERIOD_FORMATS)  # fmt: skip
+                 counts=counts, trend_chart=trend_chart(runs, words(lang)), charts=charts, alts=chart_alts(lang),
+                 periods=_periods(), run_formats=RUN_FORMATS, period_formats=PERIOD_FORMATS, progress=progress,
+                 refresh=REFRESH_RUNNING if progress else REFRESH_SECONDS)  # fmt: skip
 
 
 def _periods() -> list[str]:
@@ -172,7 +196,8 @@ def _host(request: Request, who: TokenInfo) -> HTMLResponse:
     from patrol.tickets import TicketFilter, list_tickets
 
     store, host = _state(request).store, request.path_params["host"]
-    seen = next(((r, h) for r in store.list_runs(50) for h in store.host_results(r.run_id) if h.host == host), None)
+    seen = next(((r, h) for r in store.list_runs(50) for h in store.host_results(r.run_id)
+                 if h.host == host and h.status != PENDING), None)  # fmt: skip
     if seen is None:
         return _page(request, "host.html", who, host=host, run=None, row=None, snapshot=None, findings=[],
                      tickets=[], baselines=[], drift=None, capacity=None)  # fmt: skip
@@ -180,9 +205,10 @@ def _host(request: Request, who: TokenInfo) -> HTMLResponse:
     snapshot = store.snapshot(run.run_id, host)
     drift = host_drift(store, host, run.run_id) if snapshot is not None else None
     config = mask_markers(snapshot.config) if snapshot is not None and snapshot.config else None
-    return _page(request, "host.html", who, host=host, run=run, row=row, snapshot=snapshot,
-                 findings=store.findings(run.run_id, host=host),
-                 tickets=list_tickets(store, TicketFilter(state="all", host=host)),
+    tickets = list_tickets(store, TicketFilter(state="all", host=host))
+    findings = store.findings(run.run_id, host=host)
+    return _page(request, "host.html", who, host=host, run=run, row=row, snapshot=snapshot, findings=findings,
+                 ticket_of=finding_tickets(findings, tickets), tickets=tickets,
                  baselines=history(store, host, row.groups), drift=drift, config=config,
                  capacity=capacity_chart(store, host, _lang(request)))  # fmt: skip
 
@@ -190,6 +216,33 @@ def _host(request: Request, who: TokenInfo) -> HTMLResponse:
 router.add_api_route("/ui/fleet", _authed(_fleet), methods=["GET"], response_class=HTMLResponse)
 router.add_api_route("/ui/tickets", _authed(_tickets), methods=["GET"], response_class=HTMLResponse)
 router.add_api_route("/ui/hosts/{host}", _authed(_host), methods=["GET"], response_class=HTMLResponse)
+
+
+def _ticket(request: Request, who: TokenInfo) -> HTMLResponse:
+    from patrol.tickets.repo import get_ticket, ticket_events_of, ticket_runs
+    from patrol.tickets.workflow import allowed_actions
+
+    store, ref = _state(request).store, request.path_params["ticket_id"]
+    try:
+        with store.read() as conn:
+            ticket = get_ticket(conn, ref)
+    except NotFoundError:
+        page = _page(request, "ticket.html", who, ticket=None, ref=ref, events=[], runs=[], actions=[])
+        page.status_code = 404
+        return page
+    actions = allowed_actions(ticket.klass, ticket.state) if role_allows(who.role, "operator") else []
+    return _page(request, "ticket.html", who, ticket=ticket, ref=ref, events=ticket_events_of(store, ticket.id),
+                 runs=ticket_runs(store, ticket.id), actions=actions)  # fmt: skip
+
+
+def _history(request: Request, who: TokenInfo) -> HTMLResponse:
+    host, check = request.path_params["host"], request.query_params.get("check") or None
+    rows = check_history(_state(request).store, host, check)
+    return _page(request, "history.html", who, host=host, check=check, rows=rows)
+
+
+router.add_api_route("/ui/tickets/{ticket_id}", _authed(_ticket), methods=["GET"], response_class=HTMLResponse)
+router.add_api_route("/ui/hosts/{host}/history", _authed(_history), methods=["GET"], response_class=HTMLResponse)
 
 
 def _report(request: Request, _: TokenInfo) -> Response:

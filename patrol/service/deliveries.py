@@ -2,7 +2,7 @@
 
 A report schedule (``report: {period: monthly, ...}``, see :mod:`patrol.service.schedules`)
 never inspects. Every ``every`` seconds :class:`DeliveryTimer` claims the due report schedules
-with the same compare-and-set as inspections (:func:`patrol.service.scheduler.claim_due`, kind
+with the same compare-and-set as inspections (:func:`patrol.service.claims.claim_due`, kind
 ``report``) — of several ``patrol serve`` processes on one database exactly one claims a
 firing — and :func:`deliver_schedule` takes the lease ``report:NAME`` (so ``run-now`` and a
 firing never overlap) and calls :func:`patrol.history.delivery.deliver_report` for the month
@@ -11,6 +11,18 @@ service file's ``notify:`` targets they name; none named = the file is only writ
 ``HOME/reports/``). The outcome is recorded on the schedule::
 
     last_status: "delivered" | "failed"     last_error: "noc-mail: ConnectionRefusedError: ..." | None
+
+Run reports of inspection schedules go out the same way: after a scheduled run
+(:func:`patrol.service.scheduler.run_schedule`) :func:`queue_report` queues the report summary
+in the notification outbox (:mod:`patrol.notify`) as event ``report`` for the schedule's
+recipients — targets of the service file's ``notify:`` list, whatever ``events`` they subscribe
+for tickets — with the written report file attached (e-mail carries the file, named
+``report-<schedule>-<run id>.<format>``; webhook / Jira get its name and size), and delivered by
+the same outbox pass that retries failures on the service timer::
+
+    subject: "[patrol] report daily-net: run 20261126-020003-9f3a completed, 11/13 hosts (84.6%)"
+    payload: {"schedule": "daily-net", "run_id": "...", "status": "completed", "report": "/.../report.html",
+              "findings_by_severity": {"critical": 1}}
 """
 
 from __future__ import annotations
@@ -18,19 +30,21 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
+from pathlib import Path
 
 from patrol.config import Settings
 from patrol.errors import PatrolError
-from patrol.models import utcnow
+from patrol.models import RunSummary, Severity, utcnow
+from patrol.notify import Attachment, Message, deliver, enqueue
 from patrol.redact import redact_text
-from patrol.service.errors import LeaseHeld
+from patrol.service.claims import claim_due, lease_name, new_holder, record
+from patrol.service.errors import LeaseHeld, ScheduleError
 from patrol.service.lease import acquire, release
-from patrol.service.scheduler import claim_due, lease_name, new_holder, record
 from patrol.service.schedules import Schedule, check_recipients, previous_month
 from patrol.store import Store
 from patrol.tickets import ServiceContract, load_contract
 
-__all__ = ["DeliveryTimer", "deliver_schedule"]
+__all__ = ["DeliveryTimer", "deliver_schedule", "queue_report"]
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +111,34 @@ class DeliveryTimer:
             log.warning("report %s not delivered: %s", s.name, exc)
         except PatrolError as exc:
             log.warning("report %s not delivered: %s", s.name, exc)
+
+
+# -- run reports of inspection schedules ---------------------------------------------------
+
+
+def _message(s: Schedule, summary: RunSummary, report: Path) -> Message:
+    counts = ", ".join(f"{k} {v}" for k, v in summary.findings_by_severity.items() if v) or "none"
+    subject = (f"[patrol] report {s.name}: run {summary.run_id} {summary.status.value}, "
+               f"{summary.hosts_inspected}/{summary.hosts_total} hosts ({summary.coverage_percent}%)")  # fmt: skip
+    body = f"{subject}\n\nfindings: {counts}\nreport: {report}\n"
+    payload = {"schedule": s.name, "run_id": summary.run_id, "status": summary.status.value, "report": str(report),
+               "findings_by_severity": summary.findings_by_severity}  # fmt: skip
+    attachment = Attachment.of(report, f"report-{s.name}-{summary.run_id}{report.suffix}")
+    return Message("report", subject, body, payload, attachments=(attachment,))
+
+
+def queue_report(store: Store, contract: ServiceContract, s: Schedule, summary: RunSummary, report: Path) -> int:
+    """Queue the report notice for the schedule's recipients and deliver it now; how many were queued."""
+    if not s.report.recipients:
+        return 0
+    targets = {t.name: t for t in contract.notify}
+    if unknown := sorted(set(s.report.recipients) - set(targets)):
+        known = sorted(targets) or "none"
+        raise ScheduleError(s.name, f"report recipient(s) {unknown} are not targets in the service file's "
+                            f"'notify:' list (known: {known})", key="report.recipients")  # fmt: skip
+    wanted = [targets[name].model_copy(update={"events": ("report",), "min_priority": Severity.OTHER})
+              for name in s.report.recipients]  # fmt: skip
+    with store.write() as conn:
+        queued = enqueue(conn, wanted, _message(s, summary, report), Severity.OTHER, utcnow())
+    deliver(store, contract.notify)
+    return queued

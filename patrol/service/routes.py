@@ -16,9 +16,11 @@ from fastapi.responses import Response
 
 from patrol import plugins
 from patrol.errors import ConfigError, NotFoundError
-from patrol.service.api import Limit, Operator, ScheduleBody, State, TransitionBody, Viewer
+from patrol.i18n import LANG_CHOICES
+from patrol.service.deps import Limit, Operator, ScheduleBody, State, TransitionBody, Viewer
 from patrol.store import Store
 from patrol.tickets import ServiceContract
+from patrol.tickets.waivers import mark_waived
 
 __all__ = ["MEDIA_TYPES", "PERIOD_FORMATS", "RUN_FORMATS", "period_download", "report_download", "router"]
 
@@ -30,7 +32,7 @@ RUN_FORMATS = ("html", "md", "json", "junit", "xlsx")
 PERIOD_FORMATS = ("html", "md", "xlsx")
 RunFormat = Literal["html", "md", "json", "junit", "xlsx"]
 PeriodFormat = Literal["html", "md", "xlsx"]
-Lang = Literal["en", "zh"]
+Lang = Literal["en", "zh", "zh-Hans", "zh-Hant"]
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
@@ -60,7 +62,9 @@ def run_hosts(state: State, _: Viewer, run: str) -> list[dict[str, Any]]:
 
 @router.get("/runs/{run}/findings", tags=["findings"])
 def run_findings(state: State, _: Viewer, run: str) -> list[dict[str, Any]]:
-    return [f.model_dump(mode="json") for f in state.store.findings(state.store.resolve_run(run))]
+    summary = state.store.run_summary(state.store.resolve_run(run))
+    found = mark_waived(state.store, summary, state.store.findings(summary.run_id))
+    return [f.model_dump(mode="json") | {"waived": f.waived} for f in found]
 
 
 @router.get("/runs/{run}/hosts/{host}/snapshot", tags=["snapshots"])
@@ -93,8 +97,8 @@ def report_download(store: Store, run: str, format: str, lang: str) -> Response:
     """The run's report rendered now by the ``patrol.reports`` plugin (as ``patrol report``), as an attachment."""
     from patrol.report import build_report
 
-    if format not in RUN_FORMATS or lang not in ("en", "zh"):
-        raise HTTPException(422, f"format is one of {', '.join(RUN_FORMATS)}; lang is 'en' or 'zh'")
+    if format not in RUN_FORMATS or lang not in LANG_CHOICES:
+        raise HTTPException(422, f"format is one of {', '.join(RUN_FORMATS)}; lang is one of {', '.join(LANG_CHOICES)}")
     run_id = store.resolve_run(run)
     body = plugins.load("patrol.reports", format)(build_report(store, run_id, lang=lang))
     return _download(f"report-{run_id}.{'xml' if format == 'junit' else format}", body, format)
@@ -104,8 +108,9 @@ def period_download(store: Store, contract: ServiceContract, period: str, format
     """The monthly report of ``period`` rendered as ``patrol report --period`` does, as an attachment."""
     from patrol.history.delivery import render_for_delivery
 
-    if format not in PERIOD_FORMATS or lang not in ("en", "zh"):
-        raise HTTPException(422, f"format is one of {', '.join(PERIOD_FORMATS)}; lang is 'en' or 'zh'")
+    if format not in PERIOD_FORMATS or lang not in LANG_CHOICES:
+        raise HTTPException(422, f"format is one of {', '.join(PERIOD_FORMATS)}; "
+                                 f"lang is one of {', '.join(LANG_CHOICES)}")
     if not _PERIOD.match(period):
         raise HTTPException(422, f"period {period!r}: expected a month YYYY-MM, e.g. 2026-10")
     try:
@@ -133,7 +138,7 @@ def baselines(state: State, _: Viewer, host: str) -> list[dict[str, Any]]:
 def tickets(state: State, _: Viewer, status: TicketStatus = "open", host: str | None = None) -> list[dict[str, Any]]:
     from patrol.tickets import TicketFilter, list_tickets
 
-    return [t.model_dump(mode="json") for t in list_tickets(state.store, TicketFilter(state=status, host=host))]
+    return [t.to_json() for t in list_tickets(state.store, TicketFilter(state=status, host=host))]
 
 
 @router.get("/tickets/{ticket_id}", tags=["tickets"])
@@ -141,7 +146,7 @@ def ticket(state: State, _: Viewer, ticket_id: TicketId) -> dict[str, Any]:
     from patrol.tickets.repo import get_ticket
 
     with state.store.read() as conn:
-        return get_ticket(conn, ticket_id).model_dump(mode="json")
+        return get_ticket(conn, ticket_id).to_json()
 
 
 @router.post("/tickets/{ticket_id}/transitions", tags=["tickets"])

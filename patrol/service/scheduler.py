@@ -1,9 +1,10 @@
 """The scheduler: claims due firings in the database and runs them through the run pipeline.
 
-Every tick, :func:`claim_due` moves each due schedule's ``next_due`` forward with a
+Every tick, :func:`patrol.service.claims.claim_due` moves each due schedule's ``next_due`` forward with a
 compare-and-set (``UPDATE ... WHERE next_due = <the value read>``): of several ``patrol serve``
 processes on one database exactly one claims a firing. :func:`run_schedule` then takes the
-schedule's lease (so ``run-now`` and a firing never overlap either), runs it with
+schedule's lease (:func:`patrol.service.claims.lease_name`: ``run-now`` and a firing never
+overlap either), runs it with
 :func:`patrol.runner.prepare_run` / :func:`patrol.runner.execute_run` — the same functions as
 ``patrol run`` — writes the report and records the outcome on the schedule. Report schedules
 (``report.period``) are claimed with the same compare-and-set by the delivery timer
@@ -13,64 +14,24 @@ schedule's lease (so ``run-now`` and a firing never overlap either), runs it wit
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-
-from sqlalchemy import select, update
 
 from patrol.config import Settings
 from patrol.errors import PatrolError
 from patrol.models import RunSummary, utcnow
 from patrol.redact import redact_text
 from patrol.runner import RunRequest, execute_run, prepare_run
+from patrol.service.claims import claim_due, lease_name, new_holder, record
 from patrol.service.errors import LeaseHeld
-from patrol.service.lease import Heartbeat, acquire, holder_id, release
+from patrol.service.lease import Heartbeat, acquire, release
 from patrol.service.roots import check_api_schedule
-from patrol.service.schedules import MISFIRE_GRACE, Schedule, next_fire, schedule_from_row
+from patrol.service.schedules import Schedule
 from patrol.store import Store
-from patrol.store.schema_service import schedules
 
-__all__ = ["Claim", "Scheduler", "claim_due", "lease_name", "new_holder", "record", "run_schedule"]
+__all__ = ["Scheduler", "run_schedule"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A firing this process won: ``schedule`` was due at ``due``."""
-
-    schedule: Schedule
-    due: datetime
-
-
-def claim_due(store: Store, now: datetime | None = None, kind: str = "inspection") -> list[Claim]:
-    """Claim every due, unpaused schedule of ``kind`` (misfire policy in :mod:`patrol.service.schedules`)."""
-    now = now or utcnow()
-    c = schedules.c
-    claims = []
-    with store.write() as conn:
-        rows = conn.execute(select(schedules).where(c.paused.is_(False), c.next_due <= now)).all()
-        for row in rows:
-            s = schedule_from_row(row)
-            if s.kind != kind:
-                continue
-            missed = now - row.next_due > MISFIRE_GRACE
-            values = {"next_due": next_fire(s, now)} | ({"last_status": "missed"} if missed else {"last_fired": now})
-            done = conn.execute(update(schedules).where(c.name == s.name, c.next_due == row.next_due).values(values))
-            if done.rowcount == 1 and not missed:
-                claims.append(Claim(s, row.next_due))
-            elif missed:
-                log.warning("schedule %s missed its firing at %s (past the misfire grace)", s.name, row.next_due)
-    return claims
-
-
-def record(store: Store, name: str, **values: object) -> None:
-    """Set columns of schedule ``name`` (last status, error, run)."""
-    with store.write() as conn:
-        conn.execute(update(schedules).where(schedules.c.name == name).values(values))
 
 
 def _write_report(settings: Settings, store: Store, s: Schedule, run_id: str) -> Path:
@@ -83,7 +44,7 @@ def _write_report(settings: Settings, store: Store, s: Schedule, run_id: str) ->
 
 
 def _deliver(store: Store, s: Schedule, summary: RunSummary, report: Path) -> None:
-    from patrol.service.delivery import queue_report
+    from patrol.service.deliveries import queue_report
     from patrol.tickets import load_contract
 
     try:
@@ -125,15 +86,6 @@ def _request(settings: Settings, s: Schedule) -> RunRequest:
     vault = s.vault_password_file if s.source != "api" else None
     server_vault = str(settings.vault_password_file) if settings.vault_password_file else None
     return RunRequest(inventory, profiles, s.limit, s.forks, vault or server_vault)
-
-
-def lease_name(s: Schedule) -> str:
-    """The lease one firing of ``s`` holds: ``schedule:NAME`` (inspection) or ``report:NAME``."""
-    return f"{'report' if s.kind == 'report' else 'schedule'}:{s.name}"
-
-
-def new_holder() -> str:
-    return f"{holder_id()}:{secrets.token_hex(3)}"
 
 
 class Scheduler:

@@ -19,7 +19,7 @@ each firing by a random 0..jitter so many schedules do not hit the fleet at the 
 
 Two kinds (``Schedule.kind``): an **inspection** schedule runs ``patrol run`` on its inventory and
 writes the run report (``report.format``: html, md, json, junit or xlsx) for its recipients; a
-**report** schedule (``report: {period: monthly, format: html|md|xlsx, ...}``, no inventory
+**report** schedule (``report: {period: monthly, format: html|md|xlsx|docx, ...}``, no inventory
 needed) only delivers the monthly service report of the month before its firing (a firing on
 2026-12-01 in its zone delivers 2026-11) through :func:`patrol.history.delivery.deliver_report`,
 on the delivery timer of ``patrol serve`` (:mod:`patrol.service.deliveries`), separate from the
@@ -48,6 +48,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from patrol.errors import NotFoundError
+from patrol.i18n import LANG_CHOICES
 from patrol.models import utcnow
 from patrol.paths import PROFILES_DIR
 from patrol.service.errors import ScheduleError
@@ -76,7 +77,9 @@ __all__ = [
 
 MISFIRE_GRACE = timedelta(hours=1)
 SCHEDULES_FILE = PROFILES_DIR / "schedules.yml"
-FORMATS, PERIOD_FORMATS, LANGS = ("html", "md", "json", "junit", "xlsx"), ("html", "md", "xlsx"), ("en", "zh")
+FORMATS, LANGS = ("html", "md", "json", "junit", "xlsx"), LANG_CHOICES
+#: the monthly report's formats (:data:`patrol.history.period_render.FORMATS`, not imported: no openpyxl here)
+PERIOD_FORMATS = ("html", "md", "xlsx", "docx")
 PERIODS = ("monthly",)
 
 

@@ -31,8 +31,9 @@ from patrol.config import Settings
 from patrol.errors import ConfigError
 from patrol.notify import deliver
 from patrol.runner import DRAIN_SECONDS
-from patrol.service.api import ServiceState, create_app
+from patrol.service.api import create_app
 from patrol.service.deliveries import DeliveryTimer
+from patrol.service.deps import ServiceState
 from patrol.service.scheduler import Scheduler
 from patrol.service.schedules import SCHEDULES_FILE, sync_declared
 from patrol.store import Store

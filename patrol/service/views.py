@@ -12,7 +12,13 @@ host's capacity from :func:`patrol.history.forecast.metric_series`). Each is com
 once per :data:`CHART_SECONDS` per key and language (:class:`TtlCache`), rendering is
 serialised (pyplot is not thread-safe), and an empty history gives ``None`` — the page says
 "no data" instead of drawing an empty axis or a 100 %. Analytics that fail leave the page up
-with the reason (``"error"``) in place of the chart.
+with the reason (``"error"``) in place of the chart. Findings per run is an inline SVG bar chart
+(:func:`patrol.service.svg.bar_chart`), each bar a link to the run's report.
+
+A run in progress (``runs.status = 'running'``) has one ``host_results`` row per planned host,
+``pending`` until the host's result arrives: :func:`run_progress` counts the others as done.
+A finding links to its ticket (same fingerprint: :func:`finding_tickets`) and to its history
+(:func:`check_history`: the check's result on the host in each recent run).
 """
 
 from __future__ import annotations
@@ -26,15 +32,33 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+from markupsafe import Markup
+
 from patrol.drift.engine import DriftData
 from patrol.drift.timetravel import Row
 from patrol.errors import NotFoundError, PatrolError
-from patrol.models import utcnow
+from patrol.i18n import catalogue, is_zh
+from patrol.models import Finding, RunSummary, utcnow
 from patrol.redact import mask_markers
 from patrol.store import Store
-from patrol.tickets import ServiceContract
+from patrol.store.rows import PENDING, HostRow
+from patrol.tickets import ServiceContract, Ticket
 
-__all__ = ["CHART_SECONDS", "TREND_DAYS", "DriftView", "TtlCache", "capacity_chart", "fleet_charts", "host_drift"]
+__all__ = [
+    "CHART_SECONDS",
+    "TREND_DAYS",
+    "DriftView",
+    "Progress",
+    "TtlCache",
+    "capacity_chart",
+    "chart_alts",
+    "check_history",
+    "finding_tickets",
+    "fleet_charts",
+    "host_drift",
+    "run_progress",
+    "trend_chart",
+]
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +134,7 @@ def _fleet_charts(store: Store, contract: ServiceContract, lang: str) -> dict[st
     frames = trends(store, now - timedelta(days=TREND_DAYS), "domain", contract, now).frames
     compliance, tickets = frames["compliance"], frames["opened_resolved"]
     has_tickets = not tickets.empty and int(tickets[["opened", "resolved"]].to_numpy().sum()) > 0
+    lang = "zh-Hant" if lang == "zh" else lang  # the dashboard's zh is its Traditional text (service/i18n.py)
     return {
         "compliance": data_uri(compliance_chart(compliance, lang)) if not compliance.empty else None,
         "opened_resolved": data_uri(opened_resolved_chart(tickets, lang)) if has_tickets else None,
@@ -140,19 +165,19 @@ def _capacity(store: Store, host: str, lang: str) -> str | None:
     import pandas as pd
 
     from patrol.history.charts import CHART_LABELS, data_uri, line_chart
-    from patrol.history.forecast import metric_series
+    from patrol.history.forecast import metric_series, resource_label
 
     since = utcnow() - timedelta(days=TREND_DAYS)
     series: dict[str, pd.Series] = {}
     for metric in CAPACITY_METRICS:
         frame = metric_series(store, metric, since)
         for (kind, name), group in frame[frame["host"] == host].groupby(["kind", "name"]):
-            series[f"{kind} {name}"] = group.set_index("at")["used_percent"]
+            series[resource_label(str(kind), str(name))] = group.set_index("at")["used_percent"]
     if not series:
         return None
-    labels = CHART_LABELS.get(lang, CHART_LABELS["en"])
-    title = f"{host}: {'容量' if lang == 'zh' else 'capacity'}"
-    ylabel = "使用率 (%)" if lang == "zh" else "Used (%)"
+    labels = catalogue(CHART_LABELS, lang)
+    title = f"{host}: {'容量' if is_zh(lang) else 'capacity'}"
+    ylabel = "使用率 (%)" if is_zh(lang) else "Used (%)"
     png = line_chart(series, title, labels["date"], ylabel, extra=lambda ax: ax.set_ylim(0, 100))
     return data_uri(png)
 
@@ -162,3 +187,74 @@ def capacity_chart(store: Store, host: str, lang: str, cache: TtlCache = _CHARTS
     compute = _guarded(lambda: {"chart": _capacity(store, host, lang)})
     result: dict[str, Any] = cache.get(("capacity", id(store), host, lang), compute)
     return result
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A run in progress: ``done`` of ``total`` planned hosts have their result."""
+
+    run_id: str
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.done / self.total, 1) if self.total else 0.0
+
+
+def run_progress(run: RunSummary, hosts: list[HostRow]) -> Progress:
+    return Progress(run.run_id, sum(1 for h in hosts if h.status != PENDING), len(hosts))
+
+
+def trend_chart(runs: list[RunSummary], text: dict[str, str]) -> Markup:
+    """Findings per run, oldest left, as a labelled SVG bar chart; a bar links to the run's HTML report."""
+    from patrol.service.svg import Bar, bar_chart
+
+    bars = [Bar(r.started_at.strftime("%m-%d %H:%M"), sum(r.findings_by_severity.values()),
+                f"{r.run_id}: {sum(r.findings_by_severity.values())} ({r.coverage_percent}%, {r.status.value})",
+                f"/ui/runs/{r.run_id}/report?format=html") for r in reversed(runs)]  # fmt: skip
+    return bar_chart(text["trend"], text["axis_run"], text["axis_findings"], bars, "trend")
+
+
+def chart_alts(lang: str) -> dict[str, str]:
+    """The PNG charts' alt texts: title and both axes, as drawn."""
+    from patrol.history.charts import CHART_LABELS
+
+    L = CHART_LABELS.get(lang) or CHART_LABELS["zh" if lang.startswith("zh") else "en"]
+    return {"compliance": f"{L['compliance_title']} ({L['date']} / {L['compliance']})",
+            "opened_resolved": f"{L['or_title']} ({L['week']} / {L['tickets']})"}  # fmt: skip
+
+
+def finding_tickets(findings: list[Finding], tickets: list[Ticket]) -> dict[str, Ticket]:
+    """Fingerprint -> the newest ticket of that finding."""
+    by_print = {t.fingerprint: t for t in sorted(tickets, key=lambda t: t.id) if t.fingerprint}
+    return {f.fingerprint: by_print[f.fingerprint] for f in findings if f.fingerprint in by_print}
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One run of the host: its status and, for a check, the result (``None``: not evaluated)."""
+
+    run: RunSummary
+    status: str
+    outcome: str | None = None
+    message: str = ""
+
+
+def check_history(store: Store, host: str, check: str | None, runs: int = 30) -> list[Sighting]:
+    """The host in each of the last ``runs`` runs that planned it, newest first; with ``check``,
+    that check's outcome there (the worst of its objects)."""
+    order = {"fail": 0, "error": 1, "pass": 2, "not_applicable": 3, "not_evaluated": 4}
+    seen = []
+    for run in store.list_runs(runs):
+        row = next((h for h in store.host_results(run.run_id) if h.host == host), None)
+        if row is None:
+            continue
+        if check is None:
+            seen.append(Sighting(run, row.status))
+            continue
+        results = [r for r in store.check_results(run.run_id, host) if r.check_id == check]
+        worst = min(results, key=lambda r: order.get(r.outcome.value, 9), default=None)
+        seen.append(Sighting(run, row.status, worst.outcome.value if worst else None,
+                             mask_markers(worst.message) if worst else ""))  # fmt: skip
+    return seen

@@ -39,7 +39,7 @@ from fastapi import Path as FastPath
 from pydantic import BaseModel, ConfigDict, Field
 
 from patrol.errors import ConfigError
-from patrol.service.api import Approver, Limit, Operator, State, Viewer
+from patrol.service.deps import Approver, Limit, Operator, State, Viewer
 from patrol.service.tokens import TokenInfo
 
 __all__ = ["ApproveBody", "AssignBody", "BaselineBody", "CommentBody", "DeskBody", "WaiverBody", "router"]

@@ -368,6 +368,6 @@ def _abort_pending(conn: Connection, run_id: str, message: str) -> None:
 
 
 def _finding_row(run_id: str, finding: Finding) -> dict[str, Any]:
-    row = finding.model_dump(mode="json")
+    row = finding.model_dump(mode="json", exclude={"waiver", "waived"})  # a waiver is the tickets stage's
     row["run_id"] = run_id
     return row

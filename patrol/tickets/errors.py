@@ -39,10 +39,12 @@ class TicketError(PatrolError):
 class TransitionError(TicketError):
     """An action not allowed from the ticket's state; ``allowed`` lists those that are."""
 
-    def __init__(self, ticket_id: int, state: str, action: str, allowed: Sequence[str]) -> None:
+    def __init__(self, ticket_id: int, state: str, action: str, allowed: Sequence[str], flow: str = "") -> None:
         choices = ", ".join(allowed) if allowed else "none (the ticket is closed)"
         super().__init__(
-            f"ticket {ticket_id} is {state}: {action!r} is not allowed from there; allowed: {choices}", ticket_id
+            f"ticket {ticket_id} is {state}: {action!r} is not allowed from there; allowed: {choices}"
+            + (f". {flow}" if flow else ""),
+            ticket_id,
         )
         self.allowed = list(allowed)
 

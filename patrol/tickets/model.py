@@ -1,8 +1,8 @@
 """Typed tickets, their audit trail and waivers, with the contract's bilingual terms (SERVICE.md).
 
-A ticket as :meth:`Ticket.model_dump` gives it (an inspection finding, priority = severity)::
+A ticket as :meth:`Ticket.to_json` gives it (an inspection finding, priority = severity)::
 
-    {"id": 12, "klass": "defect", "source": "inspection", "state": "submitted",
+    {"id": 12, "class": "defect", "source": "inspection", "state": "submitted",
      "priority": "critical", "title": "Telnet management is enabled; it must be disabled",
      "title_zh": "Telnet 管理已啟用；必須禁用", "host": "core-sw1",
      "check_id": "net.telnet.disabled", "object": "", "fingerprint": "4be1…",
@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from patrol.i18n import pick
 from patrol.models import Severity
 
 __all__ = [
@@ -103,7 +104,7 @@ class Channel(StrEnum):
             "remote": "遠程服務",
             "email": "郵件",
             "onsite": "現場服務",
-            "phone": "電話回訪",
+            "phone": "電話訪問",
             "training": "培訓",
         }[self.value]
 
@@ -170,9 +171,14 @@ class Ticket(BaseModel):
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
 
+    def to_json(self, include: set[str] | None = None) -> dict[str, Any]:
+        """The ticket as users read it in JSON (``--json``, exports, webhooks): ``class``, not ``klass``."""
+        data = self.model_dump(mode="json", include=include)
+        return {("class" if key == "klass" else key): value for key, value in data.items()}
+
     def title_in(self, lang: str) -> str:
-        """The title in ``lang`` (``zh`` falls back to the stored English title)."""
-        return self.title_zh if lang == "zh" and self.title_zh else self.title
+        """The title in ``lang`` (Chinese falls back to the stored English title)."""
+        return pick(self.title, self.title_zh, lang)
 
     @property
     def fault_record(self) -> dict[str, str]:

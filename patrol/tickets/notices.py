@@ -27,7 +27,7 @@ _HEADLINES = {
 def ticket_payload(ticket: Ticket) -> dict[str, Any]:
     keys = ("id", "klass", "state", "priority", "title", "host", "check_id", "object", "fingerprint",
             "occurrences", "recurrence", "assignee", "reporter", "location", "release", "last_run_id")  # fmt: skip
-    data = ticket.model_dump(mode="json", include=set(keys))
+    data = ticket.to_json(include=set(keys))
     return data | {"first_seen": ticket.first_seen.isoformat(), "last_seen": ticket.last_seen.isoformat()}
 
 

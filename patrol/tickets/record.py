@@ -20,7 +20,7 @@ __all__ = ["record_json", "record_markdown"]
 
 def record_json(ticket: Ticket, events: list[Event], runs: list[tuple[str, datetime]]) -> str:
     data = {
-        "ticket": ticket.model_dump(mode="json"),
+        "ticket": ticket.to_json(),
         "record": ticket.written_record,
         "timeline": [e.model_dump(mode="json", exclude={"id", "ticket_id"}) for e in events],
         "runs": [run for run, _ in runs],

@@ -18,7 +18,7 @@ from __future__ import annotations
 from patrol.tickets.errors import TransitionError
 from patrol.tickets.model import TicketClass, TicketState
 
-__all__ = ["ACTIONS", "TRANSITIONS", "allowed_actions", "target_state"]
+__all__ = ["ACTIONS", "DEFECT_FLOW", "TRANSITIONS", "allowed_actions", "target_state"]
 
 S = TicketState
 
@@ -50,6 +50,11 @@ TRANSITIONS: dict[TicketClass, dict[TicketState, tuple[str, ...]]] = {
 }
 
 
+#: what a refused defect move says: the contract's flow has no shortcut
+DEFECT_FLOW = ("A defect always follows the contract's flow, escalation included: analyse → confirm → escalate → "
+               "reply → resolve → close (系統缺陷類流程：分析 → 確認 → 上報 → 回覆 → 解決 → 關閉)")  # fmt: skip
+
+
 def allowed_actions(klass: TicketClass, state: TicketState) -> tuple[str, ...]:
     return TRANSITIONS[klass].get(state, ())
 
@@ -58,5 +63,6 @@ def target_state(ticket_id: int, klass: TicketClass, state: TicketState, action:
     """The state ``action`` leads to; :class:`TransitionError` listing the allowed actions otherwise."""
     allowed = allowed_actions(klass, state)
     if action not in allowed:
-        raise TransitionError(ticket_id, f"{state.value} ({state.zh}), a {klass.value}", action, allowed)
+        flow = DEFECT_FLOW if klass is TicketClass.DEFECT else ""
+        raise TransitionError(ticket_id, f"{state.value} ({state.zh}), a {klass.value}", action, allowed, flow)
     return ACTIONS[action]

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from patrol.drift.engine import DriftData
-from patrol.drift.render import render_diff
 from patrol.drift.timetravel import diff_points, resolve_point
+from patrol.report.diff import render_diff
 from patrol.store import Store
 from tests.conftest import PatrolCLI, Result
 from tests.drift.conftest import CORE_CONFIG, DriftLab, running_config
@@ -126,7 +126,7 @@ def test_drift_command_recomputes_against_baselines(story: Story) -> None:
     assert "4 drift item(s); no drift: agg-sw1, core-sw2, dist-sw1, edge-r1, fw1, fw2;" in result.stdout
     assert "golden.forbidden" in result.stdout and "drift.config" not in result.stdout
     latest = story.cli("drift", "core-sw1", "--json")
-    objects = {(f["check_id"], f["object"]) for f in json.loads(latest.stdout)}
+    objects = {(f["check_id"], f["object"]) for f in json.loads(latest.stdout)["findings"]}
     assert {o for o in objects if o[0].startswith("drift.")} == EXPECTED_CORE
 
 
@@ -141,7 +141,7 @@ def test_baseline_show_history(story: Story) -> None:
         ("snapshot", "host", 2), ("template", "group", 1), ("snapshot", "host", 1)
     ]  # fmt: skip
     assert history[0]["reason"] == "CR-2 accepted" and history[1]["target"] == "core"
-    now = json.loads(story.cli("drift", "core-sw1", "--json").stdout)
+    now = json.loads(story.cli("drift", "core-sw1", "--json").stdout)["findings"]
     assert [f for f in now if f["check_id"].startswith("drift.")] == []
 
 

@@ -53,11 +53,12 @@ def test_monthly_report_in_three_formats(home: Path, tmp_path: Path) -> None:
     assert "- Average coverage: 75.0%" in text  # branch-sw9 is never reachable: 3 of 4
     assert "| Network devices |" in text and "![compliance](" in text
     reached = next(line for line in text.splitlines() if "Expand volume /vol/data on nas1" in line)
-    assert "over its 85% threshold | now: it is already over the threshold |" in reached  # not "85% in ~0 days"
+    assert "over its 85% threshold | now: it is already over the threshold (since 2026-10-12) |" in reached
     chart = text.split("![compliance](", 1)[1].split(")", 1)[0]  # inline (data:) or a PNG next to the file
     assert chart.startswith("data:image/png;base64,") or (md.parent / chart).read_bytes()[:4] == b"\x89PNG"
     xlsx = tmp_path / "m.xlsx"
-    assert patrol(home, "report", "--period", "2026-10", "--format", "xlsx", "--lang", "zh", "-o", str(xlsx)).code == 0
+    zh = ("--lang", "zh-Hant")  # the Traditional report (plain zh is zh-Hans)
+    assert patrol(home, "report", "--period", "2026-10", "--format", "xlsx", *zh, "-o", str(xlsx)).code == 0
     ws = load_workbook(xlsx).worksheets[0]
     assert ws.title == "月度服務報告" and ws["A1"].value == "月度服務報告 2026-10"
     values = {c for row in ws.iter_rows(values_only=True) for c in row if c}
@@ -70,7 +71,8 @@ def test_monthly_report_in_three_formats(home: Path, tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_monthly_html_in_chinese_in_a_browser(home: Path, browser: Any, tmp_path: Path) -> None:
     page = tmp_path / "month.html"
-    assert patrol(home, "report", "--period", "2026-10", "--format", "html", "--lang", "zh", "-o", str(page)).code == 0
+    zh = ("--lang", "zh-Hant")
+    assert patrol(home, "report", "--period", "2026-10", "--format", "html", *zh, "-o", str(page)).code == 0
     tab = open_report(browser, page, artifacts(tmp_path) / "monthly-zh.png")
     assert "月度服務報告 2026-10" in tab.page.inner_text("body")
 
@@ -118,7 +120,8 @@ def test_delivery_hook_mails_the_report_as_attachment(home: Path, tmp_path: Path
         service.write_text(f"notify:\n  - name: noc-mail\n    type: smtp\n    host: 127.0.0.1\n    port: {smtp.port}\n"
                            "    sender: patrol@example.net\n    to: [noc@example.net]\n", encoding="utf-8")  # fmt: skip
         store = Store.open(f"sqlite:///{home / 'patrol.db'}")
-        done = deliver_report(store, load_contract(service), tmp_path / "out", period="2026-10", fmt="xlsx", lang="zh")
+        done = deliver_report(store, load_contract(service), tmp_path / "out", period="2026-10", fmt="xlsx",
+                              lang="zh-Hant")
         store.close()
         assert done.sent == ["noc-mail"] and done.errors == []
         assert done.path == tmp_path / "out" / "period-2026-10.xlsx"

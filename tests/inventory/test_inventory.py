@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -215,3 +218,47 @@ def test_cli_names_the_malformed_yaml_file_line_and_column(patrol_cli: PatrolCLI
     assert result.code == 2, result.output
     assert f"error: inventory {bad}:4:7 does not parse: YAML syntax error at line 4, column 7" in result.stderr
     assert "Invalid host pattern" not in result.stderr and "Traceback" not in result.stderr
+
+
+def _run_without_vault(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``patrol run -i inventory/lab ARGS`` as a user types it: no vault password in the environment."""
+    env = {k: v for k, v in os.environ.items() if "VAULT" not in k and not k.startswith("PATROL_")}
+    env |= {"PATROL_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "patrol", "run", "-i", "inventory/lab", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+
+
+def test_run_without_vault_password_names_the_option_and_the_variable(tmp_path: Path) -> None:
+    result = _run_without_vault(tmp_path)
+    message = " ".join(result.stderr.split())
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no vault password was given: pass --vault-password-file PATH or set PATROL_VAULT_PASSWORD_FILE" in message
+    assert "ansible_password (inventory/lab/group_vars/network.yml line 3): core-sw1, core-sw2" in message
+    assert "patrol_snmp_community (inventory/lab/host_vars/nas1.yml line 1): nas1" in message
+    assert "Attempting to decrypt" not in message  # ansible's words name neither the option nor the file
+    one = " ".join(_run_without_vault(tmp_path, "--limit", "fw1").stderr.split())
+    assert "host 'fw1': ansible_password: ansible_password is vault-encrypted (inventory/lab/group_vars/security.yml " \
+           "line 3) and no vault password was given: pass --vault-password-file" in one  # fmt: skip
+
+
+def test_run_with_the_wrong_vault_password_names_the_file(tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong-pass"
+    wrong.write_text("not-the-password\n", encoding="utf-8")
+    result = _run_without_vault(tmp_path, "--vault-password-file", str(wrong), "--limit", "nas1")
+    message = " ".join(result.stderr.split())
+    assert result.returncode == 2
+    assert f"cannot be decrypted with the vault password in {wrong}" in message
+    assert "patrol_snmp_community (inventory/lab/host_vars/nas1.yml line 1)" in message
+
+
+def test_a_vault_encrypted_inventory_file_without_password_names_the_option(tmp_path: Path) -> None:
+    password = write(tmp_path / "pass", "s3cret\n")
+    hosts = write(tmp_path / "inv" / "hosts.yml", "all:\n  hosts:\n    r1: {ansible_host: 127.0.0.1, "
+                  "patrol_platform: linux, ansible_user: ops, ansible_password: x}\n")
+    subprocess.run([str(Path(sys.executable).with_name("ansible-vault")), "encrypt", "--vault-password-file",
+                    str(password), str(hosts)], check=True, capture_output=True)  # fmt: skip
+    assert hosts.read_text().startswith("$ANSIBLE_VAULT;")
+    with pytest.raises(InventoryError, match=r"hosts.yml: it is vault-encrypted and no vault password was given: "
+                                             r"pass --vault-password-file PATH or set PATROL_VAULT_PASSWORD_FILE"):
+        load_inventory([str(hosts)])
+    assert [h.name for h in load_inventory([str(hosts)], vault_password_file=str(password)).hosts] == ["r1"]

@@ -55,7 +55,7 @@ def _east_asian_fonts(doc: object) -> set[str | None]:
 
 def test_monthly_report_as_word_in_chinese(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "月報.docx"
-    result = PatrolCLI(home)("report", "--period", "2026-10", "--format", "docx", "--lang", "zh", "-o", str(out))
+    result = PatrolCLI(home)("report", "--period", "2026-10", "--format", "docx", "--lang", "zh-Hant", "-o", str(out))
     assert result.code == 0, result.output
     doc = Document(str(out))
     headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name in ("Title", "Heading 1")]
@@ -64,7 +64,7 @@ def test_monthly_report_as_word_in_chinese(home: Path, tmp_path: Path) -> None:
     assert "巡檢次數: 6" in [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
     compliance = doc.tables[0]
     assert [c.text for c in compliance.rows[0].cells] == ["設備類別", "%"]
-    assert {row.cells[0].text for row in compliance.rows[1:]} >= {"網絡設備", "存儲設備"}
+    assert {row.cells[0].text for row in compliance.rows[1:]} >= {"網路設備", "儲存設備"}  # zh-Hant glossary
     assert len(doc.inline_shapes) == 2  # compliance trend + tickets opened / resolved
     assert _east_asian_fonts(doc) == {EAST_ASIAN_FONT}
     normal = doc.styles["Normal"].element.rPr.rFonts
@@ -93,13 +93,13 @@ def _proposal() -> tuple[Proposal, bytes]:
     proposal = Proposal(rule="capacity-volume", priority=Severity.URGENT, title="擴容 nas1:/vol/data：約 21 天達 85%",
                         benefit="避免存儲寫滿", timeline="兩週內", assets=["nas1"],
                         evidence={"host": "nas1", "name": "/vol/data", "days": 21}, score=9.0)  # fmt: skip
-    return proposal, capacity_chart(series, forecast, "zh")
+    return proposal, capacity_chart(series, forecast, "zh-Hant")
 
 
 def test_proposals_as_word_with_evidence_chart(tmp_path: Path) -> None:
     proposal, chart = _proposal()
     out = tmp_path / "p.docx"
-    out.write_bytes(render_proposals([proposal], "docx", "zh", {0: chart}))  # type: ignore[arg-type]
+    out.write_bytes(render_proposals([proposal], "docx", "zh-Hant", {0: chart}))  # type: ignore[arg-type]
     doc = Document(str(out))
     assert [p.text for p in doc.paragraphs if p.style.name.startswith(("Title", "Heading"))] == [
         "改進建議", "1. 擴容 nas1:/vol/data：約 21 天達 85%"

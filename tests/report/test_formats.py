@@ -121,17 +121,17 @@ def test_junit_has_one_testcase_per_host_and_check(home: Path, tmp_path: Path) -
 def test_xlsx_summary_and_a_sheet_per_domain_in_chinese(home: Path, tmp_path: Path) -> None:
     cli = PatrolCLI(home)
     out = tmp_path / "r.xlsx"
-    result = cli("report", RUN2, "--format", "xlsx", "--lang", "zh", "-o", str(out))
+    result = cli("report", RUN2, "--format", "xlsx", "--lang", "zh-Hant", "-o", str(out))
     assert result.code == 0, result.output
     wb = load_workbook(out)
-    assert wb.sheetnames == ["摘要", "網絡設備", "安全設備", "主機設備", "存儲設備", "發現問題"]
+    assert wb.sheetnames == ["摘要", "網路設備", "安全設備", "主機設備", "儲存設備", "發現問題"]
     summary = {r[0]: r[1] for r in wb["摘要"].iter_rows(values_only=True) if r and r[0]}
-    assert summary["巡檢覆蓋率"].startswith("12/13") and summary["配置偏離摘要"] >= 1 and summary["已解決"] >= 1
-    storage = list(wb["存儲設備"].iter_rows(values_only=True))
+    assert summary["巡檢覆蓋率"].startswith("12/13") and summary["設定偏離摘要"] >= 1 and summary["已解決"] >= 1
+    storage = list(wb["儲存設備"].iter_rows(values_only=True))
     assert storage[0][:5] == ("設備", "平台", "狀態", "檢查項", "結果")
     assert ("nas1", "stor.volume.used_urgent", "通過") in {(r[0], r[3], r[4]) for r in storage[1:]}
-    network = list(wb["網絡設備"].iter_rows(values_only=True))
-    assert any(r[0] == "branch-sw9" and r[4] == "未巡檢" and "refused" in (r[7] or "") for r in network)
+    network = list(wb["網路設備"].iter_rows(values_only=True))
+    assert any(r[0] == "branch-sw9" and r[4] == "未巡檢" and "拒絕連線" in (r[7] or "") for r in network)
     assert wb["摘要"]["A1"].font.name == "Noto Sans CJK TC"
     (chart,) = wb["摘要"]._images  # the findings-by-priority chart, embedded PNG at column I
     assert chart.format == "png" and chart.anchor._from.col == 8 and chart.width > 300
@@ -140,7 +140,7 @@ def test_xlsx_summary_and_a_sheet_per_domain_in_chinese(home: Path, tmp_path: Pa
 
 def test_markdown_file_links_its_chart_png_written_next_to_it(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "week 48.md"
-    assert PatrolCLI(home)("report", RUN2, "--format", "md", "--lang", "zh", "-o", str(out)).code == 0
+    assert PatrolCLI(home)("report", RUN2, "--format", "md", "--lang", "zh-Hant", "-o", str(out)).code == 0
     text = out.read_text(encoding="utf-8")
     png = tmp_path / "week 48-health.png"
     assert "![各類設備健康狀況](week%2048-health.png)" in text
@@ -177,10 +177,10 @@ def test_unknown_format_and_run_are_clear_errors(home: Path, tmp_path: Path) -> 
 def test_html_in_chinese_shows_tickets_and_drift_in_a_browser(home: Path, browser: Any, tmp_path: Path) -> None:
     cli = PatrolCLI(home)
     page = tmp_path / "r.html"
-    assert cli("report", RUN2, "--format", "html", "--lang", "zh", "-o", str(page)).code == 0
+    assert cli("report", RUN2, "--format", "html", "--lang", "zh-Hant", "-o", str(page)).code == 0
     tab = open_report(browser, page, artifacts(tmp_path) / "report-zh.png")
     text = tab.page.inner_text("body")
-    assert "配置偏離摘要" in text and "本次巡檢變動的工單" in text
+    assert "設定偏離摘要" in text and "本次巡檢變動的工單" in text
     resolved = tab.page.locator("#tickets tr.ticket-resolved")
     assert resolved.count() >= 1 and "nas1" in resolved.first.inner_text() and "已解決" in resolved.first.inner_text()
     assert "core-sw1" in tab.page.inner_text("#drift")

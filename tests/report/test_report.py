@@ -32,6 +32,7 @@ def test_json_report_schema(lab_store: Store) -> None:
         "run",
         "coverage",
         "findings_by_severity",
+        "waived_by_severity",
         "findings_by_domain",
         "findings",
         "hosts",
@@ -87,7 +88,7 @@ def test_html_is_self_contained_and_escapes_device_text(lab_store: Store) -> Non
 
 
 def test_html_in_chinese(lab_store: Store) -> None:
-    html = render_html(build_report(lab_store, RUN_ID, lang="zh"))
+    html = render_html(build_report(lab_store, RUN_ID, lang="zh-Hant"))
     assert "巡檢報告" in html and "未能巡檢的設備" in html and "特急" in html and "Telnet 管理已啟用；必須禁用" in html
     chart = html.split('id="chart-health"')[1].split(">")[0]  # inline PNG, labelled in zh
     assert 'alt="各類設備健康狀況"' in chart and 'src="data:image/png;base64,iVBORw0KGgo' in chart

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 
@@ -232,9 +233,11 @@ def _served(cli: SweepCLI) -> dict[str, bytes]:
         paths += [f"/api/v1/runs/{run}/hosts/{host}/snapshot" for host in ("core-sw1", "core-sw2", "nas9", "ctl9")]
         paths += [f"/api/v1/runs/{run}/report?format={fmt}" for fmt in ("html", "xlsx", "junit")]
         paths += [f"/api/v1/reports/period/{month}?format=xlsx", "/api/v1/hosts/core-sw1/baselines"]
+        login = httpx.post(server.url + "/ui/login", data={"token": token}, timeout=30)
+        session = login.cookies["patrol_session"]  # the dashboard's server-side session
         served = {}
         for path in paths:
-            answer = server.call("GET", path, token, cookies={"patrol_token": token})
+            answer = server.call("GET", path, token, cookies={"patrol_session": session})
             assert answer.status_code == 200, f"GET {path}: {answer.status_code} {answer.text[:300]}"
             served[path] = answer.content
     finally:

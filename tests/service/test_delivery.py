@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from patrol.models import RunStatus, RunSummary, utcnow
-from patrol.service.delivery import queue_report
+from patrol.service.deliveries import queue_report
 from patrol.service.errors import ScheduleError
 from patrol.service.schedules import ReportDelivery, Schedule
 from patrol.store import Store

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from patrol.service.claims import claim_due
 from patrol.service.errors import LeaseHeld, ScheduleError
-from patrol.service.export import to_crontab
+from patrol.service.export import JobTarget, to_crontab, to_systemd
 from patrol.service.lease import acquire, release
-from patrol.service.scheduler import claim_due
 from patrol.service.schedules import (
     ReportDelivery,
     Schedule,
@@ -89,7 +89,7 @@ def test_export_crontab_and_systemd_honour_zone_and_jitter(patrol_cli: PatrolCLI
     weekly = next(x for x in lines if x.startswith("30 1 * * 1 "))
     assert lines[lines.index(weekly) - 1] == "CRON_TZ=Asia/Shanghai"
     assert weekly.startswith("30 1 * * 1 sleep $((RANDOM \\% 91)) && ")  # cron reads a bare % as a newline
-    assert " -m patrol run -i " in weekly and "--limit network" in weekly
+    assert " -m patrol --home " in weekly and " run -i " in weekly and "--limit network" in weekly
     steady = next(x for x in lines if x.startswith("0 3 * * * "))
     assert lines[lines.index(steady) - 1] == "CRON_TZ=Europe/Berlin" and "sleep" not in steady
     job = weekly.split(" ", 5)[5].replace("\\%", "%")  # what cron hands to bash
@@ -149,7 +149,8 @@ def test_a_report_schedule_needs_no_inventory_and_takes_period_formats(patrol_cl
     with pytest.raises(ScheduleError, match="needs an inventory"):
         validate(Schedule("m3", "0 8 1 * *", ()))
     monthly = Schedule("m", "0 8 1 * *", (), timezone="Asia/Shanghai", report=ReportDelivery(period="monthly"))
-    assert "m: monthly report delivery, runs under `patrol serve` only" in to_crontab([monthly])
+    target = JobTarget.of(Path("/srv/p"), "sqlite:////srv/p/patrol.db", Path("/srv/p/metrics"), None)
+    assert "m: monthly report delivery, runs under `patrol serve` only" in to_crontab([monthly], target)
     assert previous_month(monthly, datetime(2026, 11, 30, 16, 0, tzinfo=UTC)) == "2026-11"  # Dec 1 00:00 Shanghai
     assert previous_month(monthly, datetime(2026, 12, 15, tzinfo=UTC)) == "2026-11"
 
@@ -212,3 +213,68 @@ def test_declared_schedules_win_and_bad_files_change_nothing(store: Store, tmp_p
     with pytest.raises(ScheduleError, match=r"bad.yml: schedule 'broken': cron: invalid cron"):
         sync_declared(store, bad)
     assert get_schedule(store, "daily").cron == "0 4 * * *"
+
+
+def _unreachable_inventory(folder: Path) -> Path:
+    """One host on a port where nothing listens: a run is recorded at once (the host uninspected)."""
+    inventory = folder / "hosts.yml"
+    inventory.write_text("all:\n  hosts:\n    gone-sw1: {ansible_host: 127.0.0.1, ansible_port: 6099, "
+                         "ansible_user: ops, ansible_password: none, patrol_platform: cisco_ios}\n",
+                         encoding="utf-8")  # fmt: skip
+    return inventory
+
+
+def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``patrol ARGS`` from ``cwd`` with the default home (``./.patrol``: no PATROL_HOME, no --home)."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PATROL_")} | {"COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "patrol", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["crontab", "systemd"])
+def test_exported_job_writes_into_the_exporting_store_from_any_cwd(tmp_path: Path, kind: str) -> None:
+    ops, elsewhere = tmp_path / "ops", tmp_path / "elsewhere"
+    ops.mkdir()
+    elsewhere.mkdir()
+    inventory = _unreachable_inventory(ops)
+    added = _cli(ops, "schedule", "add", "nightly", "--cron", "0 2 * * *", "-i", str(inventory))
+    assert added.returncode == 0, added.stderr
+    exported = _cli(ops, "schedule", "export", f"--{kind}")
+    assert exported.returncode == 0, exported.stderr
+    home = (ops / ".patrol").resolve()
+    assert f"--home {home}" in exported.stdout and f"--db sqlite:///{home / 'patrol.db'}" in exported.stdout
+    if kind == "crontab":
+        line = next(x for x in exported.stdout.splitlines() if x.startswith("0 2 * * * "))
+        job = line.split(" ", 5)[5].replace("\\%", "%")  # what cron hands to bash
+    else:
+        assert f"WorkingDirectory={home}" in exported.stdout and f"Environment=PATROL_HOME={home}" in exported.stdout
+        job = next(x for x in exported.stdout.splitlines() if x.startswith("ExecStart=")).split("=", 1)[1]
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("PATROL_")}
+    subprocess.run(["bash", "-c", job], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300,
+                   check=False)  # fmt: skip
+    assert not (elsewhere / ".patrol").exists()  # nothing went to the job's own working directory
+    runs = _cli(ops, "runs", "--json")
+    assert runs.returncode == 0 and len(json.loads(runs.stdout)) == 1, runs.stdout + runs.stderr
+
+
+def test_export_never_writes_the_database_password(patrol_cli: PatrolCLI) -> None:
+    target = JobTarget.of(Path("/srv/p"), "postgresql+psycopg://patrol:s3cret@db.example.net/patrol",
+                          Path("/srv/p/metrics"), Path("/srv/p/patrol.yml"))  # fmt: skip
+    monthly = Schedule("n", "0 2 * * *", ("/srv/inv",))
+    for text in (to_crontab([monthly], target), to_systemd([monthly], target)):
+        assert "s3cret" not in text and "--db postgresql+psycopg://patrol@db.example.net/patrol" in text
+        assert "~/.pgpass" in text and "PATROL_CONFIG=/srv/p/patrol.yml" in text
+
+
+def test_a_monthly_report_schedule_takes_docx(patrol_cli: PatrolCLI) -> None:
+    added = patrol_cli("schedule", "add", "monthly", "--cron", "0 8 1 * *", "--report-period", "monthly",
+                       "--format", "docx")  # fmt: skip
+    assert added.code == 0, added.output
+    sent = patrol_cli("schedule", "run-now", "monthly")
+    assert sent.code == 0, sent.output
+    assert any(p.suffix == ".docx" and p.read_bytes()[:2] == b"PK" for p in (patrol_cli.home / "reports").iterdir())
+    run = patrol_cli("schedule", "add", "nightly", "--cron", "0 2 * * *", "--format", "docx", *INV)
+    assert run.code == 2 and "a run report is one of html, md, json, junit, xlsx" in " ".join(run.stderr.split())

@@ -2,8 +2,9 @@
 
 run 1 opens N tickets; run 2 with one fault fixed and one host unreachable resolves exactly one
 ticket and none of the unreachable host's, without duplicates; run 3 with the fault back reopens
-it (recurrence 1). Then a critical ticket's SLA breach after 4 h (simulated clock) escalates and
-sends one mail to a local SMTP server. Canary secrets in device output and in a desk ticket
+it (recurrence 1). Then `patrol sla --at +5h` is a what-if that writes and sends nothing, and
+when the real deadline passes (a contract with 1 s clocks) `patrol sla` escalates the critical
+ticket's breach once and sends one mail to a local SMTP server. Canary secrets in device output and in a desk ticket
 never reach a ticket, the store, a mail or a webhook body.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -150,24 +153,45 @@ def test_ticket_show_lists_timeline_runs_and_clocks(scenario: Scenario) -> None:
     assert shown.stdout.count("seen in 2 run(s)") == 1
 
 
-def test_sla_breach_escalates_once_with_one_mail(scenario: Scenario) -> None:
+def _events(cli: PatrolCLI, action: str) -> list[str]:
+    con = sqlite3.connect(cli.home / "patrol.db")
+    rows = [r[0] for r in con.execute("SELECT at FROM ticket_events WHERE action = ? ORDER BY id", (action,))]
+    con.close()
+    return rows
+
+
+def test_sla_what_if_writes_nothing_then_the_real_breach_escalates_once(scenario: Scenario, tmp_path: Path) -> None:
     cli, mails = scenario.cli, scenario.smtp.messages
     telnet = by_key(scenario.after[2])[("core-sw1", TELNET, "")]
     assert cli("ticket", "assign", str(telnet["id"]), "Liu Yang", "--by", "duty-desk").code == 0  # responded
     sent_before = len(mails)
     early = cli("sla", "--at", "+1h")
     assert early.code == 0 and len(mails) == sent_before, "no breach within 4 h once responded"
-    breach = cli("sla", "--at", "+5h")
+    assert "left" in early.stdout and "+0." not in early.stdout, "remaining time in words, not +0.2h"
+    what_if = cli("sla", "--at", "+5h")  # the user's what-if: it used to escalate, dated 5 h ahead
+    assert what_if.code == 0, what_if.output
+    assert "nothing written" in what_if.stdout and "escalated now" not in what_if.stdout
+    line = next(x for x in what_if.stdout.splitlines() if f"would be escalated: ticket {telnet['id']} resolve" in x)
+    assert "breached, overdue" in line
+    assert len(mails) == sent_before and _events(cli, "sla_breached") == [], "a what-if writes nothing"
+    # the real deadline passes (a contract whose critical clocks are 1 s long): `patrol sla` escalates now
+    short = yaml.safe_load(cli.service.read_text(encoding="utf-8")) | {"sla": {"critical": {"respond": "1s",
+                                                                                            "resolve": "1s"}}}
+    short_service = write_service(tmp_path / "short.yml", **short)
+    time.sleep(1.5)  # the resolve clock may have started at the assignment above: let its 1 s pass
+    breach = cli("sla", "--service", str(short_service))
     assert breach.code == 0, breach.output
     assert "escalated now to Wang Wei" in breach.stdout
-    assert f"ticket {telnet['id']} resolve clock breached" in breach.stdout
+    assert f"escalated: ticket {telnet['id']} resolve clock breached, overdue" in breach.stdout
     telnet_mails = [m for m in mails[sent_before:] if f"ticket {telnet['id']} " in m["Subject"]]
     assert len(telnet_mails) == 1
     mail = telnet_mails[0]
     assert "critical" in mail["Subject"] and "breached" in mail["Subject"] and mail["To"] == "pm@example.net"
     assert "Wang Wei" in mail.get_payload(decode=True).decode()
+    stamps = _events(cli, "sla_breached")
+    assert stamps and max(stamps) <= datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), "dated now, not ahead"
     sent = len(mails)
-    again = cli("sla", "--at", "+5h30m")
+    again = cli("sla", "--service", str(short_service))
     assert again.code == 0 and "0 escalated now" in again.stdout
     assert len(mails) == sent, "never twice for the same breach"
     breached = json.loads(cli("tickets", "--state", "breached", "--at", "+5h30m", "--json").stdout)

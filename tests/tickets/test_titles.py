@@ -27,6 +27,8 @@ TELNET_EN = "Telnet management is enabled; it must be disabled"
 TELNET_ZH = "Telnet 管理已啟用；必須禁用"
 VOLUME_EN = "Volume /vol/data is 92 % full; it must stay below 85 %"
 VOLUME_ZH = "存儲卷 /vol/data 使用率為 92%；必須低於 85%"
+#: as a zh-Hant reader sees it (the Taiwan/Hong Kong glossary: 存儲 -> 儲存)
+VOLUME_ZH_HANT = "儲存卷 /vol/data 使用率為 92%；必須低於 85%"
 AT = (LAB_NOW + timedelta(days=1, hours=1)).isoformat()
 
 
@@ -58,8 +60,8 @@ def test_tickets_list_says_what_is_wrong_in_english_and_chinese(patrol_cli: Patr
     english = tickets(patrol_cli, db, "--lang", "en")
     assert TELNET_EN in english and VOLUME_EN in english
     assert "Telnet management is disabled" not in english and "Volume usage below" not in english
-    chinese = tickets(patrol_cli, db, "--lang", "zh")
-    assert TELNET_ZH in chinese and VOLUME_ZH in chinese and "已禁用 Telnet 管理" not in chinese
+    chinese = tickets(patrol_cli, db, "--lang", "zh-Hant")
+    assert TELNET_ZH in chinese and VOLUME_ZH_HANT in chinese and "已禁用 Telnet 管理" not in chinese
 
     found = tickets(patrol_cli, db, "--json")
     telnet = by_check(found, "net.telnet.disabled", "core-sw1")
@@ -71,14 +73,16 @@ def test_tickets_list_says_what_is_wrong_in_english_and_chinese(patrol_cli: Patr
 
 def test_ticket_show_titles_in_both_languages(patrol_cli: PatrolCLI, db: Path) -> None:
     telnet = by_check(tickets(patrol_cli, db, "--json"), "net.telnet.disabled", "core-sw1")
-    for lang, title in (("en", TELNET_EN), ("zh", TELNET_ZH)):
+    for lang, title in (("en", TELNET_EN), ("zh-Hant", TELNET_ZH)):
         shown = patrol_cli("--db", str(db), "ticket", "show", str(telnet["id"]), "--lang", lang, "--at", AT)
         assert shown.code == 0, shown.output
         assert f"ticket {telnet['id']} {title}" in shown.stdout
         assert "security.telnet_enabled is True, expected False" in shown.stdout
 
 
-@pytest.mark.parametrize(("lang", "telnet", "volume"), [("en", TELNET_EN, VOLUME_EN), ("zh", TELNET_ZH, VOLUME_ZH)])
+@pytest.mark.parametrize(
+    ("lang", "telnet", "volume"), [("en", TELNET_EN, VOLUME_EN), ("zh-Hant", TELNET_ZH, VOLUME_ZH_HANT)]
+)
 def test_report_check_column_shows_the_problem(
     patrol_cli: PatrolCLI, db: Path, tmp_path: Path, lang: str, telnet: str, volume: str
 ) -> None:
