@@ -13,8 +13,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(STAMP): setup.cfg setup.py pyproject.toml | $(PY)
+$(STAMP): setup.cfg setup.py pyproject.toml examples/patrol-platform-example/pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test]'
+	# the example platform plugin (docs/platforms.md); tests/packaging/test_platform_plugin.py uses it
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e examples/patrol-platform-example
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -62,7 +64,7 @@ test: install system-deps
 	$(PY) -m pytest
 
 lint: install
-	$(VENV)/bin/ruff check patrol tests bench library
+	$(VENV)/bin/ruff check patrol tests bench library examples
 	$(VENV)/bin/mypy
 
 bench: install

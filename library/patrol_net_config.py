@@ -38,7 +38,7 @@ options:
     description: Patrol platform of the device (selects the netmiko driver).
     type: str
     required: true
-    choices: [cisco_ios, arista_eos, cisco_asa, cisco_nxos, cisco_xr]
+    choices: [cisco_ios, arista_eos, cisco_asa, cisco_nxos, cisco_xr, hp_comware]
   lines: {description: The wanted config lines (without indentation)., type: list, elements: str, default: []}
   parents:
     description: The block the lines live in, e.g. C(["line vty 0 4"]) (one level).
@@ -107,9 +107,17 @@ NETMIKO_TYPES = {
     "cisco_asa": "cisco_asa",
     "cisco_nxos": "cisco_nxos",
     "cisco_xr": "cisco_xr",
+    "hp_comware": "hp_comware",
 }
-SHOW_CONFIG = {"cisco_asa": "show running-config"}
-ERROR_PATTERN = r"(?m)^\s*(% ?Invalid|% ?Incomplete|% ?Ambiguous|% ?Unknown|ERROR:|Error:)"
+SHOW_CONFIG = {"cisco_asa": "show running-config", "hp_comware": "display current-configuration"}
+#: the word that removes a line (Comware: ``undo ntp-service unicast-server 192.0.2.99``)
+NEGATE = {"hp_comware": "undo "}
+#: platforms whose changes take effect only when committed (IOS-XR: ``commit`` before leaving config mode)
+COMMIT = frozenset({"cisco_xr"})
+ERROR_PATTERN = (
+    r"(?m)^\s*(% ?Invalid|% ?Incomplete|% ?Ambiguous|% ?Unknown|% ?Unrecognized|% ?Wrong parameter|% ?Too many"
+    r"|% ?Failed|ERROR:|Error:)"
+)
 
 ARGUMENT_SPEC: Json = {
     "host": {"type": "str", "required": True},
@@ -131,9 +139,30 @@ ARGUMENT_SPEC: Json = {
 }
 
 
-def scoped_lines(config: str, parents: list[str], match: re.Pattern[str] | None, want: list[str]) -> list[str]:
+def comware_sections(config: str) -> str:
+    """Comware's ``#``-separated config with the one-space indentation of global statements removed."""
+    out: list[str] = []
+    section: list[str] = []
+    for line in [*config.split("\n"), "#"]:
+        if line.strip() == "#":
+            body = [text for text in section if text.strip()]
+            if body and body[0].startswith(" ") and not body[0].startswith("  "):
+                section = [text[1:] if text.startswith(" ") else text for text in section]
+            out.extend([*section, line])
+            section = []
+        else:
+            section.append(line)
+    return "\n".join(out[:-1])
+
+
+def scoped_lines(
+    config: str, parents: list[str], match: re.Pattern[str] | None, want: list[str], platform: str = ""
+) -> list[str]:
     """The lines this task manages: top level (or children of ``parents[0]``) in ``match`` or in ``want``."""
-    lines = config.replace("\r\n", "\n").split("\n")
+    config = config.replace("\r\n", "\n")
+    if platform == "hp_comware":
+        config = comware_sections(config)
+    lines = config.split("\n")
     if parents:
         children: list[str] = []
         inside = False
@@ -148,17 +177,17 @@ def scoped_lines(config: str, parents: list[str], match: re.Pattern[str] | None,
     return [line for line in lines if (match.search(line) if match else line in want)]
 
 
-def plan_commands(state: str, want: list[str], have: list[str]) -> tuple[list[str], list[str]]:
+def plan_commands(state: str, want: list[str], have: list[str], negate: str = "no ") -> tuple[list[str], list[str]]:
     """``(commands, predicted_after)`` that take the scoped ``have`` to ``want`` under ``state``."""
     if state == "gathered":
         return [], list(have)
     if state == "deleted":
         removed = [line for line in want if line in have]
-        return [f"no {line}" for line in removed], [line for line in have if line not in removed]
+        return [f"{negate}{line}" for line in removed], [line for line in have if line not in removed]
     adds = [line for line in want if line not in have]
     removes = [line for line in have if line not in want] if state == "replaced" else []
     after = [line for line in have if line not in removes] + adds
-    return adds + [f"no {line}" for line in removes], after
+    return adds + [f"{negate}{line}" for line in removes], after
 
 
 def _text(lines: list[str]) -> str:
@@ -224,9 +253,13 @@ def _connect(module: AnsibleModule) -> Any:
 
 
 def _send(module: AnsibleModule, conn: Any, parents: list[str], commands: list[str]) -> list[str]:
-    """Send ``commands`` (inside ``parents``); fail naming the first line the device rejects."""
+    """Send ``commands`` (inside ``parents``); fail naming the first line the device rejects.
+
+    On IOS-XR the accepted lines are committed before config mode is left (a rejected line
+    leaves them uncommitted: XR discards them, nothing changed)."""
     sent: list[str] = []
     conn.config_mode()
+    commit = module.params["platform"] in COMMIT
     try:
         for command in [*parents, *commands]:
             output = conn.send_config_set([command], enter_config_mode=False, exit_config_mode=False)
@@ -241,8 +274,14 @@ def _send(module: AnsibleModule, conn: Any, parents: list[str], commands: list[s
                 )
             if command not in parents:
                 sent.append(command)
+        if commit:
+            conn.commit()
+            commit = False
     finally:
-        conn.exit_config_mode()
+        if commit:  # a line was rejected before the commit: leave config mode dropping the others
+            conn.send_command_timing("abort")
+        else:
+            conn.exit_config_mode()
     return sent
 
 
@@ -265,8 +304,8 @@ def run(module: AnsibleModule) -> Json:
     conn = _connect(module)
     try:
         show = SHOW_CONFIG.get(p["platform"], "show running-config")
-        before = scoped_lines(conn.send_command(show), p["parents"], match, want)
-        commands, predicted = plan_commands(p["state"], want, before)
+        before = scoped_lines(conn.send_command(show), p["parents"], match, want, p["platform"])
+        commands, predicted = plan_commands(p["state"], want, before, NEGATE.get(p["platform"], "no "))
         result: Json = {
             "changed": bool(commands),
             "commands": commands,
@@ -278,10 +317,11 @@ def run(module: AnsibleModule) -> Json:
         }
         if commands and not module.check_mode:
             result["commands_sent"] = _send(module, conn, p["parents"], commands)
-            result["after"] = scoped_lines(conn.send_command(show), p["parents"], match, want)
+            result["after"] = scoped_lines(conn.send_command(show), p["parents"], match, want, p["platform"])
             result["changed"] = result["after"] != before or bool(result["commands_sent"])
             if p["save"]:
-                conn.save_config()
+                if p["platform"] not in COMMIT:  # a commit is already persistent on XR
+                    conn.save_config()
                 result["saved"] = True
     finally:
         conn.disconnect()

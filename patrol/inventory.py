@@ -61,6 +61,15 @@ NETWORK_OS_PLATFORMS = {
     "cisco.asa.asa": "cisco_asa",
     "panos": "paloalto_panos",
     "paloaltonetworks.panos.panos": "paloalto_panos",
+    "nxos": "cisco_nxos",
+    "cisco.nxos.nxos": "cisco_nxos",
+    "iosxr": "cisco_xr",
+    "cisco.iosxr.iosxr": "cisco_xr",
+    "comware": "hp_comware",
+    "fortios": "fortinet",
+    "fortinet.fortios.fortios": "fortinet",
+    "gaia": "checkpoint_gaia",
+    "check_point.gaia.checkpoint": "checkpoint_gaia",
 }
 
 _SECRET_VAR = re.compile(r"(pass|secret|community|token|(^|_)key$|private_key$)", re.I)

@@ -2,8 +2,10 @@
 
 ``parse_config(text, platform, noise)`` builds a :class:`ConfigTree`:
 
-* indented configs (IOS, EOS, NX-OS, Huawei VRP, Comware, ASA): a line's parent is the nearest
-  line above it with less indentation; multi-line banners become one section;
+* indented configs (IOS, EOS, NX-OS, IOS-XR, Huawei VRP, Comware, ASA): a line's parent is the
+  nearest line above it with less indentation; multi-line banners become one section (Comware's
+  one-space global sections are flattened first, :mod:`patrol.drift.syntaxes`);
+* FortiOS ``config``/``edit``/``next``/``end`` and Gaia ``set`` lines: :mod:`patrol.drift.syntaxes`;
 * brace configs (Junos ``show configuration``, PAN-OS): ``system { ntp { server X; } }`` becomes
   the path ``system > ntp > server X`` (shown in ``set`` style); Junos ``set`` lines are leaves.
 
@@ -103,6 +105,14 @@ class DiffItem:
 
 def parse_config(text: str, platform: str, noise: LineNoise) -> ConfigTree:
     """The config's tree; brace style for Junos/PAN-OS (``set`` lines when the text is in set form)."""
+    from patrol.drift import syntaxes  # vendor syntaxes build on this module's Node
+
+    if platform in syntaxes.FORTIOS_PLATFORMS:
+        return syntaxes.parse_fortios(text.splitlines(), noise)
+    if platform in syntaxes.GAIA_PLATFORMS:
+        return syntaxes.parse_gaia(text.splitlines(), noise)
+    if platform in syntaxes.COMWARE_PLATFORMS:
+        text = syntaxes.comware_sections(text)
     lines = text.splitlines()
     if platform in BRACE_PLATFORMS or _looks_braced(lines):
         if any(line.startswith("set ") for line in lines[:50]):
@@ -261,8 +271,13 @@ def diff_configs(before: str, after: str, platform: str, noise: LineNoise, order
     For indented configs a top-level block whose text is in both configs cannot hold drift
     (unless its line is order-sensitive), so it is skipped; brace configs are parsed whole.
     """
-    if platform in BRACE_PLATFORMS or _looks_braced(before.splitlines()[:400]):
+    from patrol.drift import syntaxes
+
+    whole = BRACE_PLATFORMS | syntaxes.FORTIOS_PLATFORMS | syntaxes.GAIA_PLATFORMS
+    if platform in whole or _looks_braced(before.splitlines()[:400]):
         return diff_trees(parse_config(before, platform, noise), parse_config(after, platform, noise), ordering)
+    if platform in syntaxes.COMWARE_PLATFORMS:
+        before, after = syntaxes.comware_sections(before), syntaxes.comware_sections(after)
     old, new = _blocks(before), _blocks(after)
     old_texts, new_texts = {t for _, t in old}, {t for _, t in new}
     trees = []

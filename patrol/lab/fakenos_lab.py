@@ -75,6 +75,12 @@ LAB_SPECS: tuple[LabDeviceSpec, ...] = (
     LabDeviceSpec("agg-sw1", "huawei_vrp", 6005),
     LabDeviceSpec("fw1", "cisco_asa", 6011, security=True),
     LabDeviceSpec("fw2", "paloalto_panos", 6012, security=True),
+    # issue 19's vendors (seeded: telnet + a v2c community on dc-leaf1, an unapproved XR release on
+    # pe-r1, telnet + a v2c community + two dead ports on acc-h3c1, telnet on fw3)
+    LabDeviceSpec("dc-leaf1", "cisco_nxos", 6006),
+    LabDeviceSpec("pe-r1", "cisco_xr", 6007),
+    LabDeviceSpec("acc-h3c1", "hp_comware", 6008),
+    LabDeviceSpec("fw3", "checkpoint_gaia", 6013, security=True),
 )
 
 

@@ -67,7 +67,8 @@ _TYPES = (
     r"|simple|plain|ascii-text|hexadecimal|hex|ascii|encrypted|unencrypted|clear|local|remote))*"
 )
 _SECRET_WORDS = (
-    r"password-hash|password|passwd|passphrase|pass-phrase|secret|psksecret|phash|authpwd|privpwd|pwd|key-string"
+    r"password-hash|password|passwd|passphrase|pass-phrase-hashed|pass-phrase|secret|psksecret|phash|authpwd|privpwd|pwd"
+    r"|key-string"
 )
 # A secret key name in key/value text and nested data: `password`, `db_password`, `api-key`, `snmp_community`.
 SECRET_KEY = (
@@ -90,11 +91,13 @@ _XML = ("pass", "phash", "secret", "key", "communit", "psk")
 CISCO = (
     # IOS/IOS-XE, NX-OS, IOS-XR and EOS share most of these
     Rule(
-        "snmp-host-asa", ("snmp",),
+        "snmp-host-asa",
+        ("snmp",),
         r"^\s*snmp-server\s+host\s+\S+\s+\S+\s+(?:(?:trap|poll)\s+)?community\s+(?:[08]\s+)?" + V,
     ),
     Rule(
-        "snmp-host", ("snmp",),
+        "snmp-host",
+        ("snmp",),
         # the community of a v1/v2c trap host; after `version 3 <level>` comes a user name, no secret
         r"^\s*snmp-server\s+host\s+\S+(?:\s+vrf\s+\S+)?(?:\s+(?:traps|informs))?(?:\s+version\s+(?:1|2c))?\s+"
         r"(?!(?:community|traps|informs|version|vrf|udp-port|poll|trap)\b)(?!\d{1,3}(?:\.\d{1,3}){3}\b)" + V,
@@ -102,21 +105,32 @@ CISCO = (
     Rule("snmp-community", ("communit",), r"\bsnmp(?:-server)?\s+community\s+(?:[08]\s+)?" + V),
     # snmp-server user … auth <alg> <key> [priv [<alg> [bits]] <key>]; NX-OS may omit the priv algorithm
     Rule(
-        "snmp-auth", ("auth",),
-        r"\bauth\s+(?:md5|sha\d*(?:-\d+)?)\s+" + V + r"(?:\s+priv\s+(?:(?:aes(?:-?\d+)?|3des|des\d*)\s+)?"
-        r"(?:(?:128|192|256)\s+)?" + _value("v2") + ")?",
+        "snmp-auth",
+        ("auth",),
+        # IOS-XR writes `encrypted` / `clear` before each key
+        r"\bauth\s+(?:md5|sha\d*(?:-\d+)?)\s+(?:(?:encrypted|clear)\s+)?"
+        + V
+        + r"(?:\s+priv\s+(?:(?:aes(?:-?\d+)?|3des|des\d*)\s+)?(?:(?:128|192|256)\s+)?(?:(?:encrypted|clear)\s+)?"
+        + _value("v2")
+        + ")?",
     ),
-    Rule("snmp-priv", ("priv",), r"\bpriv\s+(?:aes(?:-?\d+)?|3des|des\d*)\s+(?:(?:128|192|256)\s+)?" + V),
+    Rule(
+        "snmp-priv",
+        ("priv",),
+        r"\bpriv\s+(?:aes(?:-?\d+)?|3des|des\d*)\s+(?:(?:128|192|256)\s+)?(?:(?:encrypted|clear)\s+)?" + V,
+    ),
     Rule("config-key", ("key",), r"\bkey\s+config-key\s+password-encrypt\s+" + V),
     Rule("key-string", ("key",), r"\bkey-string(?:\s+(?:\d|password|clear|encrypted))?\s+" + V),
     Rule(
-        "fhrp-text", ("auth",),
+        "fhrp-text",
+        ("auth",),
         r"\b(?:standby|vrrp|glbp)\s+(?:\d+\s+)?authentication\s+(?:text\s+)?(?!md5\b|key-chain\b)" + V,
     ),
     Rule("nhrp", ("auth",), r"\bnhrp\s+authentication\s+" + V),
     Rule("wpa-psk", ("psk",), r"\bwpa-psk\s+(?:ascii|hex)(?:\s+\d)?\s+" + V),
     Rule(
-        "ppp-hostname", ("pass",),
+        "ppp-hostname",
+        ("pass",),
         r"\bppp\s+(?:chap|pap)\s+(?:hostname|sent-username)\s+\S+\s+password(?:\s+\d)?\s+" + V,
     ),
 )
@@ -127,16 +141,19 @@ JUNOS = (
 HUAWEI = (
     # VRP and H3C Comware
     Rule(
-        "snmp-agent-community", ("communit",),
+        "snmp-agent-community",
+        ("communit",),
         r"\bsnmp-agent\s+community\s+(?:(?:read|write)\s+)?(?:(?:cipher|simple)\s+)?(?!complexity-check\b)" + V,
     ),
     # the community of a v1/v2c target host (with v3 it names a USM user)
     Rule(
-        "securityname", ("securityname",),
+        "securityname",
+        ("securityname",),
         r"\bsecurityname\s+(?:(?:cipher|simple)\s+)?(?!(?:cipher|simple)\b)(?P<v>\S++)(?!\s+v3\b)",
     ),
     Rule(
-        "authentication-mode", ("auth",),
+        "authentication-mode",
+        ("auth",),
         r"\bauthentication-mode\s+(?:md5|sha\S*|hmac-\S+)(?:\s+\d+)?\s+(?:(?:cipher|plain|simple)\s+)?"
         r"(?!\d+\s*$)" + V,
     ),
@@ -147,7 +164,8 @@ HUAWEI = (
 PANOS = (
     Rule("snmp-community-string", ("communit",), r"\b(?:snmp-)?community-string\s+" + V),
     Rule(
-        "xml-element", _XML,
+        "xml-element",
+        _XML,
         r"<(?P<t>(?!public-key>)[\w-]*(?:password|phash|secret|key|community-string|psk))>"
         r"(?P<v>[^<\s][^<]*)</(?P=t)>",
     ),
@@ -158,12 +176,17 @@ LINUX = (
     Rule("snmpd-community", ("communit",), r"^\s*r[ow]community6?\s+" + V),
     Rule("snmpd-com2sec", ("com2sec",), r"^\s*com2sec6?\s+(?:-cn\s+\S+\s+)?\S+\s+\S+\s+" + V),
     Rule(
-        "snmpd-createuser", ("createuser",),
-        r"^\s*createuser\s+(?:-e\s+\S+\s+)?\S+\s+(?:md5|sha\S*)\s+" + V
-        + r"(?:\s+(?:des|aes\S*)\s+" + _value("v2") + ")?",
+        "snmpd-createuser",
+        ("createuser",),
+        r"^\s*createuser\s+(?:-e\s+\S+\s+)?\S+\s+(?:md5|sha\S*)\s+"
+        + V
+        + r"(?:\s+(?:des|aes\S*)\s+"
+        + _value("v2")
+        + ")?",
     ),
     Rule(
-        "http-authorization", ("auth",),
+        "http-authorization",
+        ("auth",),
         r"\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:basic|bearer|token|negotiate)\s+)?" + V,
     ),
     Rule("bearer", ("bearer",), r"\bbearer\s+(?P<v>[\w.~+/-]{8,}=*)"),
@@ -173,7 +196,8 @@ SNMP = (
     Rule("net-snmp-community", ("snmp",), r"\bsnmp\w*\s(?:[^\n]{0,200}?\s)?-c\s+" + V),
     Rule("pysnmp-community", ("communit",), r"\bcommunitydata\(\s*" + _inner() + r"(?:\s*,\s*" + _inner("v2") + ")?"),
     Rule(
-        "pysnmp-usm", ("usmuser",),
+        "pysnmp-usm",
+        ("usmuser",),
         r"\busmuserdata\(\s*(?:" + _QUOTED + r")\s*,\s*" + _inner() + r"(?:\s*,\s*" + _inner("v2") + ")?",
     ),
 )
@@ -181,25 +205,29 @@ GENERIC = (
     Rule("url-credentials", ("url",), r"(?<![\w+.-])[a-z][a-z0-9+.-]{0,31}+://[^\s:/@]*:(?P<v>[^\s@/]+)@"),
     # key/value lines of INI, env files, YAML: an unquoted value runs to the end of the line
     Rule(
-        "kv-line", _KV,
+        "kv-line",
+        _KV,
         rf"^\s*(?:export\s+)?{_KV_AHEAD}[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*{_NO_LITERAL}(?P<v>(?![\"'{{\[|>&*!])[^\s#].*?){_LINE_END}",
     ),
     # key/value inside a line: JSON, Python reprs, query strings, command-line options
     Rule(
-        "kv-inline", _KV,
+        "kv-inline",
+        _KV,
         rf"(?<![\w.-]){_KV_AHEAD}[\"']?{SECRET_KEY}[\"']?\s*[:=]\s*{_NO_LITERAL}"
         + _inner(token=r"(?![{\[])[^\s,;&}\]\"']++"),
     ),
     # <word> [type…] <value>: enable secret 5 …, username x password 0 …, set password ENC …
     Rule(
-        "secret-word", _WORD,
+        "secret-word",
+        _WORD,
         rf"\b(?:{_SECRET_WORDS})(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}" + V + r"(?!\s*\{)",
     ),
     # key [type…] <value>, but not `key 1` / `authentication-key 1 type md5` (key ids), `public-key …`,
     # `ssh-key …`, nor `Key` in a display table (group `lc`: the keyword must be lower case, as in
     # every config syntax)
     Rule(
-        "key-word", ("key",),
+        "key-word",
+        ("key",),
         rf"\b(?<!public-)(?<!ssh-)(?<!host-)(?P<lc>key)(?![\w-]){_TYPES}\s+{_NOT_A_VALUE}"
         r"(?!\d{1,3}(?:\s|$))(?!\d+\s*$)(?![\w./-]+\.(?:key|pem|crt|cer|der)\b)" + V + r"(?!\s*\{)",
     ),

@@ -49,7 +49,7 @@ def test_lab_inventory_resolves_every_host_with_vault_secrets() -> None:
 @pytest.mark.parametrize(
     ("limit", "expected"),
     [
-        ("security", {"fw1", "fw2"}),
+        ("security", {"fw1", "fw2", "fw3"}),
         ("core-sw1", {"core-sw1"}),
         ("network:&core", {"core-sw1", "core-sw2"}),
     ],
@@ -84,6 +84,23 @@ def test_ini_inventory_with_group_and_host_vars(tmp_path: Path) -> None:
     assert hosts["sw1"].credentials.password.get_secret_value() == "from-group-vars"  # type: ignore[union-attr]
     assert hosts["sw2"].credentials.password.get_secret_value() == "from-host-vars"  # type: ignore[union-attr]
     assert hosts["sw2"].connect_timeout == 3.0
+
+
+def test_network_os_of_the_newer_vendors_names_their_platform(tmp_path: Path) -> None:
+    write(
+        tmp_path / "hosts.ini",
+        """
+        leaf1 ansible_host=127.0.0.1 ansible_user=ops ansible_password=pw ansible_network_os=cisco.nxos.nxos
+        pe1 ansible_host=127.0.0.1 ansible_user=ops ansible_password=pw ansible_network_os=iosxr
+        acc1 ansible_host=127.0.0.1 ansible_user=ops ansible_password=pw ansible_network_os=comware
+        fgt1 ansible_host=127.0.0.1 ansible_user=ops ansible_password=pw ansible_network_os=fortinet.fortios.fortios
+        gw1 ansible_host=127.0.0.1 ansible_user=ops ansible_password=pw ansible_network_os=check_point.gaia.checkpoint
+    """,
+    )
+    platforms = {h.name: h.platform for h in load_inventory([str(tmp_path / "hosts.ini")]).hosts}
+    assert platforms == {
+        "leaf1": "cisco_nxos", "pe1": "cisco_xr", "acc1": "hp_comware", "fgt1": "fortinet", "gw1": "checkpoint_gaia",
+    }  # fmt: skip
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:

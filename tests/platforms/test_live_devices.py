@@ -134,7 +134,8 @@ def test_healthy_devices_are_healthy_on_the_seeded_keys(snapshots: dict[str, Sna
 
 def test_interface_utilisation_is_collected_where_devices_print_rates(snapshots: dict[str, Snapshot]) -> None:
     links = {(snap.host, r.name): r for snap in snapshots.values() for r in snap.resources if r.kind == "interface"}
-    assert {host for host, _ in links} == {"core-sw1", "core-sw2", "dist-sw1", "edge-r1", "agg-sw1", "fw1"}
+    printing = {"core-sw1", "core-sw2", "dist-sw1", "edge-r1", "agg-sw1", "fw1", "dc-leaf1", "pe-r1", "acc-h3c1"}
+    assert {host for host, _ in links} == printing
     hot = links[("dist-sw1", "Ethernet1")]  # the lab's hot uplink
     assert (hot.unit, hot.capacity, hot.used_percent) == ("bps", 10e9, 76.4)
     assert all(r.unit == "bps" and r.capacity and r.used is not None for r in links.values())

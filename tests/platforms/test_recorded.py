@@ -69,6 +69,7 @@ def _assert_boot_time(collected_at: datetime, boot_time: datetime | None, expect
 
 def test_every_platform_has_recorded_cases() -> None:
     platforms = {"cisco_ios", "arista_eos", "juniper_junos", "huawei_vrp", "cisco_asa", "paloalto_panos"}
+    platforms |= {"cisco_nxos", "cisco_xr", "hp_comware", "fortinet", "checkpoint_gaia"}
     assert platforms <= {case.parent.name for case in CASES}
 
 
