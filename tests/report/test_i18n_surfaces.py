@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ from patrol.service.tokens import add_token
 from patrol.store import Store
 from tests.conftest import PatrolCLI
 from tests.history.incli import patrol
-from tests.report.test_i18n_complete import LANGS, english_words, home, html_text, other_script
+from tests.report.test_i18n_complete import END, LANGS, english_words, home, html_text, other_script
 from tests.report.test_i18n_complete import device_words as _device_words
 from tests.service.conftest import Server, start_server
 
@@ -125,3 +126,47 @@ def test_dashboard_in_english_is_english(desk: Path, dashboard: tuple[Server, ht
     _, client = dashboard
     text = html_text(client.get("/ui/tickets/1", params={"lang": "en"}).text)
     assert {"opened", "submitted", "State"} <= english_words(text, _device_words())
+
+
+@pytest.fixture(scope="module")
+def diff_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two runs of agg-sw1: the second adds and removes a config line and reports a new OS version."""
+    from patrol.checks import load_profiles
+    from patrol.paths import PROFILES_DIR
+    from tests.report.conftest import LAB_FIXTURES, lab_case
+    from tests.report.ingest import ingest
+
+    home = tmp_path_factory.mktemp("i18n-diff") / "home"
+    home.mkdir()
+    host, snapshot, status, error = lab_case(LAB_FIXTURES / "agg-sw1.json")
+    assert snapshot is not None and snapshot.config
+    config = snapshot.config.replace("snmp-agent sys-info version v2c v3\n", "") + "ntp-server 192.0.2.10\n"
+    facts = snapshot.facts.model_copy(update={"os_version": "8.190 (ATN 910C-B V300R003C10SPC600)"})
+    later = snapshot.model_copy(update={"config": config, "facts": facts})
+    store, profiles = Store.open(f"sqlite:///{home / 'patrol.db'}"), load_profiles([PROFILES_DIR])
+    ingest(store, "d-0", [(host, snapshot, status, error)], profiles, END - timedelta(days=1), tickets=False)
+    ingest(store, "d-1", [(host, later, status, error)], profiles, END, tickets=False)
+    store.close()
+    return home
+
+
+def _diff(home: Path, out: Path, lang: str) -> str:
+    result = patrol(home, "diff", "agg-sw1", "--from", "d-0", "--to", "d-1", "--format", "html", "--explain",
+                    "--lang", lang, "-o", str(out))  # fmt: skip
+    assert result.code == 0, result.stderr
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_diff_page_is_fully_translated(diff_home: Path, tmp_path: Path, lang: str) -> None:
+    page = _diff(diff_home, tmp_path / "diff.html", lang)
+    assert f'<html lang="{lang}">' in page and 'id="config-count">2<' in page  # one line added, one removed
+    text = html_text(re.sub(r"<code\b.*?</code>", " ", page, flags=re.S))  # config lines and paths: as they are
+    _check(text, lang)
+    assert ("新增" in text and "删除" in text) if lang == "zh-Hans" else ("新增" in text and "刪除" in text)
+    assert ("配置差异" if lang == "zh-Hans" else "設定差異") in text  # the glossary's word for configuration
+
+
+def test_diff_page_in_english_keeps_its_words(diff_home: Path, tmp_path: Path) -> None:
+    text = html_text(_diff(diff_home, tmp_path / "diff.html", "en"))
+    assert "Configuration diff 配置差異" in text and {"added", "removed", "severity"} <= english_words(text)
