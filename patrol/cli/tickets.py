@@ -382,8 +382,9 @@ def record_cmd(obj: Context, ticket_id: str, by: str | None, **fields: str | Non
 @click.argument("ticket_id", metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", type=CwdPath(dir_okay=False), help="File to write [default: stdout].")
+@lang_option("Language of the Markdown record")
 @click.pass_obj
-def export_cmd(obj: Context, ticket_id: str, fmt: str, output: str | None) -> None:
+def export_cmd(obj: Context, ticket_id: str, fmt: str, output: str | None, lang: str) -> None:
     """Export ticket ID's written fault record (書面文檔) with its timeline."""
     from patrol.report import write_atomic
     from patrol.tickets.record import record_json, record_markdown
@@ -392,8 +393,8 @@ def export_cmd(obj: Context, ticket_id: str, fmt: str, output: str | None) -> No
     with _handled():
         with obj.store.read() as conn:
             t = get_ticket(conn, ticket_id)
-        render = record_json if fmt == "json" else record_markdown
-        text = render(t, ticket_events_of(obj.store, t.id), ticket_runs(obj.store, t.id))
+        events, runs = ticket_events_of(obj.store, t.id), ticket_runs(obj.store, t.id)
+        text = record_json(t, events, runs) if fmt == "json" else record_markdown(t, events, runs, lang)
     if output:
         write_atomic(Path(output), text)
         out.print(output)

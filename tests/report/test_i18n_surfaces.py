@@ -20,7 +20,7 @@ from patrol.service.tokens import add_token
 from patrol.store import Store
 from tests.conftest import PatrolCLI
 from tests.history.incli import patrol
-from tests.report.test_i18n_complete import END, LANGS, english_words, home, html_text, other_script
+from tests.report.test_i18n_complete import END, LANGS, english_words, home, html_text, markdown_text, other_script
 from tests.report.test_i18n_complete import device_words as _device_words
 from tests.service.conftest import Server, start_server
 
@@ -71,6 +71,18 @@ def test_ticket_show_is_fully_translated(desk: Path, lang: str) -> None:
     _check(shown, lang)
     assert ("工单" if lang == "zh-Hans" else "工單") in shown and "SLA" in shown
     assert "豁免" in shown and ("热线电话" if lang == "zh-Hans" else "熱線電話") in shown  # the waiver, the channel
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_ticket_export_markdown_is_fully_translated(desk: Path, tmp_path: Path, lang: str) -> None:
+    text = ""
+    for ticket_id in ("1", (desk / "desk_id").read_text()):
+        out = tmp_path / f"record-{ticket_id}.md"
+        result = patrol(desk, "ticket", "export", ticket_id, "--format", "md", "--lang", lang, "-o", str(out))
+        assert result.code == 0, result.stderr
+        text += markdown_text(out)
+    _check(text, lang)
+    assert ("故障记录" if lang == "zh-Hans" else "故障記錄") in text and "豁免" in text
 
 
 def test_ticket_show_in_english_is_english(desk: Path) -> None:
