@@ -14,6 +14,7 @@ from rich.table import Table
 
 from patrol.cli.common import SEVERITY_STYLE, Context, actor, err, fail, first_line, handled, out, print_table
 from patrol.cli.dates import DateInputError, Edge, parse_when
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath, InventorySource, absolute
 from patrol.errors import NotFoundError
 from patrol.report.atomic import write_atomic
@@ -258,10 +259,11 @@ def _same_run(host: str, before: Point, after: Point, from_ref: str, to_ref: str
 @click.option("--explain", is_flag=True, help="Also list every ignored line and the noise rule that hid it.")
 @_NOISE
 @_RULES
+@lang_option("Language of the HTML page")
 @click.pass_obj
 def diff(
     obj: Context, host: str, from_ref: str, to_ref: str, fmt: str, output: str | None, explain: bool,
-    noise: tuple[Path, ...], rules: Path | None,
+    noise: tuple[Path, ...], rules: Path | None, lang: str,
 ) -> None:  # fmt: skip
     """Config and state of HOST between two points in time (runs, dates, its baseline)."""
     from patrol.drift.timetravel import diff_points
@@ -275,7 +277,7 @@ def diff(
             fail(f"--from {from_ref!r} ({before.label}) is after --to {to_ref!r} ({after.label}): swap them")
         _same_run(host, before, after, from_ref, to_ref)
         err.print(f"comparing {escape(before.label)} with {escape(after.label)}", soft_wrap=True)
-        text = render_diff(diff_points(data, before, after), data.rules, fmt, explain)
+        text = render_diff(diff_points(data, before, after), data.rules, fmt, explain, lang=lang)
     if output is None and fmt == "html":
         stamp = (after.run_id or "latest").replace("/", "_")
         output = str(obj.settings.home / "diffs" / f"diff-{host}-{stamp}.html")

@@ -7,6 +7,7 @@ Mutating commands take ``--by NAME`` (default ``$PATROL_USER`` or the login name
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,6 +35,7 @@ from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath
 from patrol.cli.words import cli_words
 from patrol.i18n import is_zh, zh_text
+from patrol.i18n.messages import EVENT_ZH, event_note, finding_message
 from patrol.models import Severity, utcnow
 from patrol.tickets import (
     Channel,
@@ -129,7 +131,7 @@ def _clock_text(state: ClockState, now: datetime, lang: str = "en") -> str:
         return f"[{style}]{W['release'].format(release=escape(state.target_release or ''))}[/]"
     if state.deadline is None or state.remaining is None:
         return f"[{style}]{status}[/]" if style else status
-    left = time_left(state.remaining, zh=is_zh(lang))
+    left = zh_text(time_left(state.remaining, zh=is_zh(lang)), lang)
     text = W["clock"].format(clock=W.get(f"clock.{state.clock}", state.clock), status=status, left=left)
     return f"[{style}]{text}[/]" if style else text
 
@@ -221,43 +223,87 @@ def show(obj: Context, ticket_id: str, service: str | None, at: str | None, lang
     _print_ticket(t, contract, now, waiver, lang)
     for line in plan_lines:
         out.print(line)
-    timeline = Table(title="timeline", title_justify="left")
-    for column in ("when (UTC)", "who", "what", "from → to", "why / note", "run"):
-        timeline.add_column(column, overflow="fold")
+    W = cli_words(lang)
+    timeline = Table(title=W["t.timeline"], title_justify="left")
+    for column in ("t.when", "t.who", "t.what", "t.moved", "t.why", "t.run"):
+        timeline.add_column(W[column], overflow="fold")
     for e in events:
-        moved = f"{e.from_state or ''} → {e.to_state}" if e.to_state else ""
-        timeline.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), e.action, moved, escape(e.note), e.run_id or "")
-    print_table(timeline, keys={"run"})
+        moved = f"{_state_name(e.from_state, lang)} → {_state_name(e.to_state, lang)}" if e.to_state else ""
+        what = zh_text(EVENT_ZH.get(e.action, e.action), lang) if is_zh(lang) else e.action
+        timeline.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), what, moved, escape(event_note(e.note, lang)),
+                         e.run_id or "")  # fmt: skip
+    print_table(timeline, keys={W["t.run"]})
     if runs:
-        out.print(f"seen in {len(runs)} run(s): " + ", ".join(r for r, _ in runs))
+        out.print(W["t.seen_in"].format(n=len(runs), runs=", ".join(r for r, _ in runs)))
+
+
+def _state_name(state: str | None, lang: str) -> str:
+    """A ticket state (``analysing``) in ``lang``; none is ``""``."""
+    if not state or not is_zh(lang) or state not in TicketState.__members__.values():
+        return state or ""
+    return zh_text(TicketState(state).zh, lang)
+
+
+def _scope_name(scope: str, lang: str) -> str:
+    """A waiver's scope (``host core-sw1``, ``group core``, ``all hosts``) in ``lang``."""
+    if not is_zh(lang):
+        return scope
+    kind, _, name = scope.partition(" ")
+    return zh_text("所有設備" if scope == "all hosts" else f"{'設備' if kind == 'host' else '組'} {name}", lang)
+
+
+def _word(W: dict[str, str], kind: str, value: str) -> str:
+    """``source.desk``, ``action.close`` …: the Chinese word when there is one, else the value."""
+    return W.get(f"{kind}.{value}", value)
+
+
+def _record_line(t: Ticket, W: dict[str, str], lang: str) -> str:
+    written = dict(t.written_record)
+    if is_zh(lang) and t.source.value == "inspection":  # "host: title (title in Chinese)", "patrol run ID"
+        written["description"] = f"{t.host}: {t.title_in(lang)}" if t.host else t.title_in(lang)
+        written["reporter"] = re.sub(r"^(\S+) run (\S+)$", lambda m: zh_text(f"{m[1]} 巡檢 {m[2]}", lang),
+                                     written.get("reporter", ""))  # fmt: skip
+    if is_zh(lang) and written.get("channel"):
+        written["channel"] = zh_text(Channel(written["channel"]).zh, lang)
+    record = W["t.list"].join(f"{_word(W, 'record', k)}={escape(v)}" for k, v in written.items() if v)
+    missing = t.missing_record_fields if t.klass is TicketClass.DEFECT else []
+    kind = W["t.consultation_record" if t.klass is TicketClass.CONSULTATION else "t.fault_record"]
+    fields = W["t.list"].join(_word(W, "record", m) for m in missing)
+    return f"  {kind} {record}" + (W["t.missing"].format(fields=fields) if missing else "")
 
 
 def _print_ticket(t: Ticket, contract: ServiceContract, now: datetime, waiver: Any, lang: str) -> None:
-    out.print(f"[bold]ticket {t.id}[/] {escape(t.title_in(lang))}")
-    out.print(f"  class {t.klass.value} {t.klass.zh} · priority [{SEVERITY_STYLE[t.priority.value]}]"
-              f"{t.priority.value} {t.priority.zh}[/] · state {_label(t)} · source {t.source.value}")  # fmt: skip
+    W, sep, zh = cli_words(lang), cli_words(lang)["t.sep"], is_zh(lang)
+    out.print(f"[bold]{W['t.ticket'].format(id=t.id)}[/] {escape(t.title_in(lang))}")
+    out.print(f"  {W['t.class']} {_bilingual(t.klass.value, t.klass.zh, lang)}{sep}{W['t.priority']} "
+              f"[{SEVERITY_STYLE[t.priority.value]}]{_bilingual(t.priority.value, t.priority.zh, lang)}[/]{sep}"
+              f"{W['t.state']} {_label(t, lang)}{sep}{W['t.source']} {_word(W, 'source', t.source.value)}")  # fmt: skip
     if t.host:
-        out.print(f"  host {escape(t.host)} · check {t.check_id} · object {escape(t.object or '-')} · "
-                  f"seen {t.occurrences}x · recurrence {t.recurrence}")  # fmt: skip
+        out.print(f"  {W['t.host']} {escape(t.host)}{sep}{W['t.check']} {t.check_id}{sep}{W['t.object']} "
+                  f"{escape(t.object or '-')}{sep}{W['t.seen'].format(n=t.occurrences)}{sep}"
+                  f"{W['t.recurrence'].format(n=t.recurrence)}")  # fmt: skip
     if t.channel:
-        out.print(f"  channel {t.channel.value} {t.channel.zh} · reporter {escape(t.reporter)} · "
-                  f"location {escape(t.location)}")  # fmt: skip
+        channel = zh_text(t.channel.zh, lang) if zh else f"{t.channel.value} {t.channel.zh}"
+        out.print(f"  {W['t.channel']} {channel}{sep}{W['t.reporter']} {escape(t.reporter)}{sep}"
+                  f"{W['t.location']} {escape(t.location)}")  # fmt: skip
     if t.message:
-        out.print(f"  finding: {escape(t.message)}")
-    out.print(f"  assignee {escape(t.assignee or '-')} · escalated to {escape(t.escalated_to or '-')}"
-              + (f" · target release {escape(t.release)}" if t.release else ""))  # fmt: skip
+        out.print(f"  {W['t.finding']} {escape(finding_message(t.message, lang))}")
+    out.print(f"  {W['t.assignee']} {escape(t.assignee or '-')}{sep}"
+              f"{W['t.escalated_to']} {escape(t.escalated_to or '-')}"
+              + (f"{sep}{W['t.release']} {escape(t.release)}" if t.release else ""))  # fmt: skip
     if waiver is not None:
-        out.print(f"  [magenta]waived[/] by waiver {waiver.id} ({escape(waiver.scope)}) until {waiver.until:%Y-%m-%d} "
-                  f"approved by {escape(waiver.approver)}: {escape(waiver.reason)}")  # fmt: skip
+        text = W["t.waived"].format(id=waiver.id, scope=escape(_scope_name(waiver.scope, lang)),
+                                    until=f"{waiver.until:%Y-%m-%d}", approver=escape(waiver.approver),
+                                    reason=escape(waiver.reason))  # fmt: skip
+        out.print(f"  [magenta]{text}[/]")
     for c in clocks(t, contract, now):
-        deadline = f" deadline {c.deadline:%Y-%m-%d %H:%M} UTC" if c.deadline else ""
-        out.print(f"  SLA {c.clock}: {_clock_text(c, now)}{deadline}")
-    record = ", ".join(f"{k}={escape(v)}" for k, v in t.written_record.items() if v)
-    missing = t.missing_record_fields if t.klass is TicketClass.DEFECT else []
-    kind = "consultation" if t.klass is TicketClass.CONSULTATION else "fault"
-    out.print(f"  {kind} record: {record}" + (f" · missing: {', '.join(missing)}" if missing else ""))
+        deadline = W["t.deadline"].format(at=f"{c.deadline:%Y-%m-%d %H:%M}") if c.deadline else ""
+        out.print("  " + W["t.sla"].format(clock=_word(W, "clock", c.clock), text=_clock_text(c, now, lang),
+                                           deadline=deadline))  # fmt: skip
+    out.print(_record_line(t, W, lang))
     if t.active:
-        out.print(f"  next actions: {', '.join(allowed_actions(t.klass, t.state)) or '-'}")
+        actions = W["t.list"].join(_word(W, "action", a) for a in allowed_actions(t.klass, t.state))
+        out.print("  " + W["t.next"].format(actions=actions or "-"))
 
 
 @ticket.command("new")
@@ -342,8 +388,9 @@ def record_cmd(obj: Context, ticket_id: str, by: str | None, **fields: str | Non
 @click.argument("ticket_id", metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", type=CwdPath(dir_okay=False), help="File to write [default: stdout].")
+@lang_option("Language of the Markdown record")
 @click.pass_obj
-def export_cmd(obj: Context, ticket_id: str, fmt: str, output: str | None) -> None:
+def export_cmd(obj: Context, ticket_id: str, fmt: str, output: str | None, lang: str) -> None:
     """Export ticket ID's written fault record (書面文檔) with its timeline."""
     from patrol.report import write_atomic
     from patrol.tickets.record import record_json, record_markdown
@@ -352,8 +399,8 @@ def export_cmd(obj: Context, ticket_id: str, fmt: str, output: str | None) -> No
     with _handled():
         with obj.store.read() as conn:
             t = get_ticket(conn, ticket_id)
-        render = record_json if fmt == "json" else record_markdown
-        text = render(t, ticket_events_of(obj.store, t.id), ticket_runs(obj.store, t.id))
+        events, runs = ticket_events_of(obj.store, t.id), ticket_runs(obj.store, t.id)
+        text = record_json(t, events, runs) if fmt == "json" else record_markdown(t, events, runs, lang)
     if output:
         write_atomic(Path(output), text)
         out.print(output)

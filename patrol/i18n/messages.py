@@ -27,7 +27,7 @@ import yaml
 
 from patrol.i18n import is_zh, zh_text
 
-__all__ = ["RESOURCE_ZH", "STATUS_ZH", "finding_message", "reason_text"]
+__all__ = ["EVENT_ZH", "RESOURCE_ZH", "STATUS_ZH", "event_note", "finding_message", "reason_text", "time_left_zh"]
 
 _Rule = tuple[re.Pattern[str], str]
 _SENTENCES = Path(__file__).with_name("sentences.yml")
@@ -50,6 +50,19 @@ RESOURCE_ZH = {
     "volume": "卷", "filesystem": "文件系統", "flash": "閃存", "lun": "LUN", "pool": "存儲池", "memory": "記憶體",
     "swap": "交換空間", "interface": "介面", "bandwidth": "頻寬", "load": "負載", "cpu": "CPU",
 }
+#: A ticket's timeline entries (``Event.action``) in authored Chinese.
+EVENT_ZH = {
+    "opened": "開立", "state": "狀態變更", "assigned": "指派", "comment": "備註", "record": "填寫故障記錄",
+    "reopened": "重新開啟", "resolved": "已解決", "waived": "豁免", "waiver_removed": "撤銷豁免",
+    "waiver_expired": "豁免到期", "sla_breached": "SLA 已超時", "sla_warning": "SLA 即將超時",
+}
+#: Ticket channels, SLA clocks, waiver scopes and record fields named in timeline notes.
+_CHANNELS = {"hotline": "熱線電話", "online": "在線支持", "remote": "遠程服務", "email": "郵件", "onsite": "現場服務",
+             "phone": "電話訪問", "training": "培訓"}  # fmt: skip
+_CLOCKS = {"respond": "響應", "resolve": "解決"}
+_RECORD = {"occurred_at": "發生時間", "location": "地點", "reporter": "報告人", "description": "描述", "cause": "原因",
+           "prevention": "預防措施", "fix": "解決方法"}  # fmt: skip
+_UNITS = {"d": "天", "h": "小時", "min": "分鐘", "s": "秒"}
 #: The snapshot's object lists a check selects from (``objects:``) and the fields of a ``where:``.
 _OBJECTS = {"resources": "資源", "interfaces": "介面", "certificates": "憑證", "kind": "類型", "name": "名稱"}
 
@@ -83,6 +96,29 @@ def _where(text: str) -> str:
     return "，".join(f"{_OBJECTS.get(str(k), str(k))}為{named(v)}" for k, v in where.items())
 
 
+def time_left_zh(text: str) -> str:
+    """``2 h 5 min left`` / ``overdue 3 min`` (:func:`patrol.tickets.sla.time_left`) in authored Chinese."""
+    span = re.sub(r"(\d+) (d|h|min|s)\b", lambda m: f"{m.group(1)} {_UNITS[m.group(2)]}", text)
+    if span.endswith(" left"):
+        return f"剩餘 {span.removesuffix(' left')}"
+    return f"超時 {span.removeprefix('overdue ')}" if span.startswith("overdue ") else span
+
+
+def _when(text: str) -> str:
+    percent = re.fullmatch(r"past (\d+)% of its time", text)
+    return f"已過時限的 {percent.group(1)}%" if percent else "已超時"
+
+
+def _scope(text: str) -> str:
+    kind, _, name = text.partition(" ")
+    return "所有設備" if text == "all hosts" else f"{'設備' if kind == 'host' else '組'} {name}"
+
+
+def _record(text: str) -> str:
+    parts = (p.partition(": ") for p in text.split("; "))
+    return "；".join(f"{_RECORD.get(k, k)}：{v}" for k, _, v in parts)
+
+
 def _detail(text: str) -> str:
     """``missing [..]; extra [..]`` of a set comparison."""
     named = (re.sub(r"^(missing|extra) ", lambda m: _DRIFT_KINDS[m.group(1)] + " ", p) for p in text.split("; "))
@@ -102,6 +138,15 @@ _FIGURES: dict[str, Callable[[str], str]] = {
     "reason": lambda v: _sentence(v, "reasons"),
     "error": lambda v: _sentence(v, "reasons"),
     "status": lambda v: STATUS_ZH.get(v, v),
+    "finding": lambda v: _sentence(v, "messages"),
+    "channel": lambda v: _CHANNELS.get(v, v),
+    "clock": lambda v: _CLOCKS.get(v, v),
+    "when": _when,
+    "left": time_left_zh,
+    "scope": _scope,
+    "record": _record,
+    "reporter": str, "location": str, "answer": str, "person": str, "approver": str, "actor": str,
+    "until": str, "deadline": str, "run": str, "host": str, "check": str, "id": str, "n": str,
 }
 
 
@@ -127,3 +172,9 @@ def reason_text(reason: str | None, lang: str) -> str:
     if not reason:
         return ""
     return zh_text(_sentence(reason, "reasons"), lang) if is_zh(lang) else reason
+
+
+def event_note(note: str, lang: str) -> str:
+    """A ticket timeline note (written in English by the ticket desk, sync, SLA and waivers) in ``lang``;
+    a person's own words (a comment, a move's note) are shown as written."""
+    return zh_text(_sentence(note, "events"), lang) if is_zh(lang) and note else note

@@ -1,4 +1,4 @@
-"""The web dashboard of ``patrol serve`` under ``/ui``: server-rendered (jinja2, autoescaped), zh/en.
+"""The web dashboard of ``patrol serve`` under ``/ui``: server-rendered (jinja2, autoescaped), en/zh-Hans/zh-Hant.
 
 Pages: ``/ui/login`` (paste an API token; the HttpOnly SameSite=Strict cookie — Secure over
 HTTPS — holds a server-side session id, never the token: :mod:`patrol.service.sessions`; logout
@@ -23,6 +23,7 @@ Device output is hostile input: every value goes through jinja2's autoescape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -35,12 +36,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from patrol.errors import NotFoundError, PatrolError
+from patrol.i18n import default_lang, is_zh, resolve
 from patrol.models import RunStatus, utcnow
 from patrol.paths import TEMPLATES_DIR
 from patrol.redact import mask_markers
-from patrol.service.dashtext import words
+from patrol.service.dashtext import Tr, actions, words
 from patrol.service.deps import ServiceState
-from patrol.service.i18n import ACTIONS, TEXT
 from patrol.service.routes import PERIOD_FORMATS, RUN_FORMATS
 from patrol.service.sessions import COOKIE, close_session, open_session, session_token
 from patrol.service.tokens import TokenInfo, authenticate, role_allows
@@ -71,9 +72,22 @@ def _state(request: Request) -> ServiceState:
     return state
 
 
+def _accepted(header: str) -> str | None:
+    """The first language of an ``Accept-Language`` header patrol speaks (``en``, ``zh*``), by weight."""
+    ranked = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = re.search(r"q=([0-9.]+)", params)
+        ranked.append((-float(weight.group(1)) if weight else -1.0, i, tag.strip()))
+    return next((tag for _, _, tag in sorted(ranked) if tag.lower().split("-")[0] in ("en", "zh")), None)
+
+
 def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang") or request.cookies.get("patrol_lang") or "en"
-    return lang if lang in TEXT else "en"
+    """``?lang=`` (``en``, ``zh``, ``zh-Hans``, ``zh-Hant``, ``zh_TW`` …), else the cookie a page set, else the
+    browser's ``Accept-Language``, else the server's locale; canonical (:func:`patrol.i18n.resolve`)."""
+    chosen = request.query_params.get("lang") or request.cookies.get("patrol_lang")
+    chosen = chosen or _accepted(request.headers.get("accept-language", ""))
+    return resolve(chosen) if chosen else default_lang()
 
 
 def _who(request: Request) -> TokenInfo | None:
@@ -88,8 +102,9 @@ def _secure(request: Request) -> bool:
 def _page(request: Request, template: str, who: TokenInfo | None, **context: Any) -> HTMLResponse:
     lang = _lang(request)
     context.setdefault("refresh", REFRESH_SECONDS if who else 0)
-    html = _env.get_template(template).render(t=words(lang), action_names=ACTIONS[lang], lang=lang, who=who,
-                                              path=request.url.path, **context)  # fmt: skip
+    html = _env.get_template(template).render(t=words(lang), action_names=actions(lang), lang=lang, who=who,
+                                              zh=is_zh(lang), tr=Tr(lang), path=request.url.path,
+                                              **context)  # fmt: skip
     response = HTMLResponse(html)
     response.set_cookie("patrol_lang", lang, httponly=True, samesite="strict", secure=_secure(request))
     return response
@@ -129,7 +144,7 @@ async def login(request: Request) -> Response:
     secret = (await _form(request)).get("token", "").strip()
     who = await run_in_threadpool(authenticate, _state(request).store, secret) if secret else None
     if who is None:
-        page = _page(request, "login.html", None, error=TEXT[_lang(request)]["bad_token"])
+        page = _page(request, "login.html", None, error=words(_lang(request))["bad_token"])
         page.status_code = 401
         return page
     session = await run_in_threadpool(open_session, _state(request).store, who)
@@ -159,7 +174,8 @@ def _fleet(request: Request, who: TokenInfo) -> HTMLResponse:
     charts = fleet_charts(store, _state(request).contract, lang)
     progress = run_progress(runs[0], hosts) if runs and runs[0].status is RunStatus.RUNNING else None
     return _page(request, "fleet.html", who, runs=runs, last=runs[0] if runs else None, hosts=hosts,
-                 counts=counts, trend_chart=trend_chart(runs, words(lang)), charts=charts, alts=chart_alts(lang),
+                 counts=counts, trend_chart=trend_chart(runs, words(lang), Tr(lang).value), charts=charts,
+                 alts=chart_alts(lang),
                  periods=_periods(), run_formats=RUN_FORMATS, period_formats=PERIOD_FORMATS, progress=progress,
                  refresh=REFRESH_RUNNING if progress else REFRESH_SECONDS)  # fmt: skip
 
@@ -276,7 +292,7 @@ async def move_ticket(request: Request, ticket_id: int) -> Response:
     if who is None:
         return _login_first()
     if not role_allows(who.role, "operator"):
-        return HTMLResponse(TEXT[_lang(request)]["forbidden"], status_code=403)
+        return HTMLResponse(words(_lang(request))["forbidden"], status_code=403)
     form, state = await _form(request), _state(request)
     try:
         await run_in_threadpool(move, state.store, state.contract, str(ticket_id), form.get("action", ""),

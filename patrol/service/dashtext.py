@@ -1,12 +1,18 @@
 """The dashboard's words added with its sortable tables, live runs and links (en / zh), merged over
-:data:`patrol.service.i18n.TEXT` by :func:`words`; a language without its own table here uses
-the Chinese words for ``zh*`` and the English ones otherwise."""
+:data:`patrol.service.i18n.TEXT` by :func:`words` and converted by :func:`patrol.i18n.catalogue`
+to the reader's language (``en``, ``zh-Hans``, ``zh-Hant``); :class:`Tr` names the values a page
+shows (ticket states, priorities, statuses, trail entries) in that language."""
 
 from __future__ import annotations
 
-from patrol.service.i18n import TEXT
+import re
+from dataclasses import dataclass
 
-__all__ = ["MORE", "words"]
+from patrol.i18n import catalogue, is_zh, resolve, zh_text
+from patrol.i18n.messages import EVENT_ZH, STATUS_ZH, event_note, finding_message, reason_text
+from patrol.service.i18n import ACTIONS, TEXT
+
+__all__ = ["MORE", "Tr", "actions", "words"]
 
 # fmt: off
 _EN = {
@@ -39,6 +45,55 @@ MORE: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
 
 
 def words(lang: str) -> dict[str, str]:
-    """Every dashboard word in ``lang``: :data:`patrol.service.i18n.TEXT` and these."""
-    base = TEXT.get(lang) or TEXT["en"]
-    return base | (MORE.get(lang) or MORE["zh" if lang.startswith("zh") else "en"])
+    """Every dashboard word in ``lang`` (any name :func:`patrol.i18n.resolve` knows): TEXT and these."""
+    return catalogue({"en": TEXT["en"] | MORE["en"], "zh": TEXT["zh"] | MORE["zh"]}, resolve(lang))
+
+
+def actions(lang: str) -> dict[str, str]:
+    """The workflow buttons (``analyse`` …) in ``lang``."""
+    return catalogue(ACTIONS, resolve(lang))
+
+
+#: Values shown on pages, in authored Chinese (English shows the value itself).
+_VALUES = STATUS_ZH | {
+    "pass": "通過", "fail": "未通過", "critical": "特急", "urgent": "緊急", "normal": "一般", "other": "其他",
+    "respond": "響應", "resolve": "解決", "breached": "已超時", "warning": "即將超時",
+    "added": "新增", "removed": "刪除", "changed": "變更", "host": "設備", "group": "組",
+    "submitted": "提交", "analysing": "分析", "confirmed": "確認", "escalated": "上報", "replied": "回復",
+    "resolved": "已解決", "closed": "已關閉",
+    "viewer": "查看者", "operator": "操作員", "approver": "審批人", "admin": "管理員",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Tr:
+    """Names of a page's values in ``lang``: ``tr.value("analysing")`` is 分析 in zh-Hant, itself in English."""
+
+    lang: str
+
+    def value(self, value: object) -> str:
+        """A state, priority, status, outcome, clock or drift kind (an enum or its value)."""
+        text = str(getattr(value, "value", value) or "")
+        return zh_text(_VALUES.get(text, text), self.lang) if is_zh(self.lang) else text
+
+    def event(self, action: str) -> str:
+        """A trail entry's kind (``opened``, ``state``, ``analyse`` …)."""
+        if not is_zh(self.lang):
+            return action
+        return actions(self.lang).get(action) or zh_text(EVENT_ZH.get(action, action), self.lang)
+
+    def note(self, note: str) -> str:
+        return event_note(note, self.lang)
+
+    def message(self, message: str | None) -> str:
+        return finding_message(message or "", self.lang)
+
+    def reason(self, reason: str | None) -> str:
+        return reason_text(reason, self.lang)
+
+    def minutes(self, minutes: int) -> str:
+        return f"{minutes} {zh_text('分鐘', self.lang)}" if is_zh(self.lang) else f"{minutes} min"
+
+    def scope(self, scope: str) -> str:
+        """A baseline's or waiver's scope word (``host``, ``group``) followed by its name."""
+        return re.sub(r"^(host|group)\b", lambda m: self.value(m[1]), scope) if is_zh(self.lang) else scope

@@ -1,4 +1,5 @@
-"""The dashboard's words in English and Chinese: ``TEXT[lang][key]``, workflow actions ``ACTIONS[lang][action]``.
+"""The dashboard's words in English and Chinese: ``TEXT[lang][key]``, workflow actions ``ACTIONS[lang][action]``;
+the Chinese is authored in Traditional characters, shown through :func:`patrol.i18n.catalogue` (``dashtext.words``).
 
 Ticket states and priorities come translated from their enums (``TicketState.zh``, ``Severity.zh``).
 """
@@ -24,7 +25,7 @@ _EN = {
     "state_changes": "State changes", "capacity": "Capacity", "no_data": "no data",
     "compliance_chart": "Compliance over time", "opened_resolved": "Tickets opened vs resolved",
     "monthly": "Monthly service report", "period": "Month", "object": "Object", "kind": "Change",
-    "before": "Before", "after": "After",
+    "before": "Before", "after": "After", "lang_hans": "简体中文", "lang_hant": "繁體中文",
 }
 _ZH = {
     "title": "patrol 巡檢", "fleet": "設備總覽", "tickets": "工單", "login": "登錄", "logout": "退出",
@@ -42,7 +43,7 @@ _ZH = {
     "state_changes": "狀態變化", "capacity": "容量", "no_data": "無數據",
     "compliance_chart": "合規率趨勢", "opened_resolved": "工單新開與解決",
     "monthly": "月度服務報告", "period": "月份", "object": "對象", "kind": "變化",
-    "before": "之前", "after": "之後",
+    "before": "之前", "after": "之後", "lang_hans": "簡體中文", "lang_hant": "繁體中文",
 }
 # fmt: on
 

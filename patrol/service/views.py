@@ -37,7 +37,7 @@ from markupsafe import Markup
 from patrol.drift.engine import DriftData
 from patrol.drift.timetravel import Row
 from patrol.errors import NotFoundError, PatrolError
-from patrol.i18n import catalogue, is_zh
+from patrol.i18n import catalogue, is_zh, resolve
 from patrol.models import Finding, RunSummary, utcnow
 from patrol.redact import mask_markers
 from patrol.store import Store
@@ -134,7 +134,7 @@ def _fleet_charts(store: Store, contract: ServiceContract, lang: str) -> dict[st
     frames = trends(store, now - timedelta(days=TREND_DAYS), "domain", contract, now).frames
     compliance, tickets = frames["compliance"], frames["opened_resolved"]
     has_tickets = not tickets.empty and int(tickets[["opened", "resolved"]].to_numpy().sum()) > 0
-    lang = "zh-Hant" if lang == "zh" else lang  # the dashboard's zh is its Traditional text (service/i18n.py)
+    lang = resolve(lang)
     return {
         "compliance": data_uri(compliance_chart(compliance, lang)) if not compliance.empty else None,
         "opened_resolved": data_uri(opened_resolved_chart(tickets, lang)) if has_tickets else None,
@@ -206,12 +206,13 @@ def run_progress(run: RunSummary, hosts: list[HostRow]) -> Progress:
     return Progress(run.run_id, sum(1 for h in hosts if h.status != PENDING), len(hosts))
 
 
-def trend_chart(runs: list[RunSummary], text: dict[str, str]) -> Markup:
-    """Findings per run, oldest left, as a labelled SVG bar chart; a bar links to the run's HTML report."""
+def trend_chart(runs: list[RunSummary], text: dict[str, str], status: Callable[[Any], str] = str) -> Markup:
+    """Findings per run, oldest left, as a labelled SVG bar chart; a bar links to the run's HTML report.
+    ``status`` names a run's status in the page's language."""
     from patrol.service.svg import Bar, bar_chart
 
     bars = [Bar(r.started_at.strftime("%m-%d %H:%M"), sum(r.findings_by_severity.values()),
-                f"{r.run_id}: {sum(r.findings_by_severity.values())} ({r.coverage_percent}%, {r.status.value})",
+                f"{r.run_id}: {sum(r.findings_by_severity.values())} ({r.coverage_percent}%, {status(r.status.value)})",
                 f"/ui/runs/{r.run_id}/report?format=html") for r in reversed(runs)]  # fmt: skip
     return bar_chart(text["trend"], text["axis_run"], text["axis_findings"], bars, "trend")
 
@@ -220,7 +221,7 @@ def chart_alts(lang: str) -> dict[str, str]:
     """The PNG charts' alt texts: title and both axes, as drawn."""
     from patrol.history.charts import CHART_LABELS
 
-    L = CHART_LABELS.get(lang) or CHART_LABELS["zh" if lang.startswith("zh") else "en"]
+    L = catalogue(CHART_LABELS, resolve(lang))
     return {"compliance": f"{L['compliance_title']} ({L['date']} / {L['compliance']})",
             "opened_resolved": f"{L['or_title']} ({L['week']} / {L['tickets']})"}  # fmt: skip
 

@@ -76,7 +76,7 @@ def test_operator_moves_a_ticket_in_the_browser(site: tuple[PatrolCLI, Server, d
     shown = cli("ticket", "show", ticket_id)
     assert "analysing" in shown.stdout and "web:web-operator" in shown.stdout
     page.goto(server.url + "/ui/tickets?lang=zh")
-    assert page.locator("h1").inner_text() == "工單"
+    assert page.locator("h1").inner_text() == "工单"  # zh is zh-Hans
     page.screenshot(path=str(artifacts(tmp_path) / "dashboard-tickets.png"), full_page=True)
     assert (artifacts(tmp_path) / "dashboard-tickets.png").stat().st_size > 1000
     page.goto(server.url + "/ui/fleet?lang=en")

@@ -73,11 +73,12 @@ def test_tickets_list_says_what_is_wrong_in_english_and_chinese(patrol_cli: Patr
 
 def test_ticket_show_titles_in_both_languages(patrol_cli: PatrolCLI, db: Path) -> None:
     telnet = by_check(tickets(patrol_cli, db, "--json"), "net.telnet.disabled", "core-sw1")
-    for lang, title in (("en", TELNET_EN), ("zh-Hant", TELNET_ZH)):
+    for lang, word, title, finding in (("en", "ticket", TELNET_EN, "security.telnet_enabled is True, expected False"),
+                                       ("zh-Hant", "工單", TELNET_ZH, "security.telnet_enabled 為 是，預期為 否")):
         shown = patrol_cli("--db", str(db), "ticket", "show", str(telnet["id"]), "--lang", lang, "--at", AT)
         assert shown.code == 0, shown.output
-        assert f"ticket {telnet['id']} {title}" in shown.stdout
-        assert "security.telnet_enabled is True, expected False" in shown.stdout
+        assert f"{word} {telnet['id']} {title}" in shown.stdout
+        assert finding in shown.stdout
 
 
 @pytest.mark.parametrize(
