@@ -16,14 +16,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from patrol.cli.common import EXIT_FAILURE, Context, actor, fail, handled, out, print_table
+from patrol.cli.langopt import lang_option
 from patrol.cli.pathtypes import CwdPath, InventorySource
+from patrol.i18n import catalogue
 from patrol.paths import PROJECT_ROOT
 
 __all__ = ["COMMANDS"]
 
 LAB_INVENTORY = PROJECT_ROOT / "inventory" / "lab"
 
-_LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language.")
+_LANG = lang_option("Language", default="en")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
@@ -69,15 +71,18 @@ def list_cmd(obj: Context, lang: str, as_json: bool) -> None:
 _HEADINGS = {
     "en": {"symptoms": "Symptoms", "prevention": "Prevention", "immediate": "Immediate steps",
            "resolution": "Resolution steps", "escalation": "Escalation", "playbook": "Linked playbook",
-           "checks": "Linked checks", "classes": "Ticket classes", "drills": "Drills", "after": "after"},
+           "checks": "Linked checks", "classes": "Ticket classes", "drills": "Drills", "after": "after",
+           "plan": "plan", "escalate_to": "escalation", "plan_none": "none (no runbook for its check or class)", "plan_unread": "cannot be read",
+           "step_done": "step done {at} by {by}: {note}"},
     "zh": {"symptoms": "故障現象", "prevention": "預防措施", "immediate": "立即處置步驟", "resolution": "解決步驟",
            "escalation": "上報聯絡人", "playbook": "關聯修復劇本", "checks": "關聯檢查項", "classes": "工單類別",
-           "drills": "演練記錄", "after": "逾時"},
+           "drills": "演練記錄", "after": "逾時", "plan": "應急預案", "escalate_to": "上報", "plan_none": "無（其檢查項或類別沒有預案）",
+           "plan_unread": "無法讀取", "step_done": "{at} 由 {by} 完成步驟：{note}"},
 }  # fmt: skip
 
 
 def _show_text(book: Any, checks: list[str], drills: list[Any], lang: str) -> None:
-    h = _HEADINGS[lang]
+    h = catalogue(_HEADINGS, lang)
     out.print(f"[bold]runbook {book.id}[/] {escape(book.title.in_(lang))}")
     for key in ("symptoms", "prevention"):
         out.print(f"{h[key]}:")
@@ -186,17 +191,20 @@ def ticket_plan(ticket: Any, events: list[Any], lang: str) -> tuple[dict[str, An
     from patrol.errors import PatrolError
     from patrol.tickets.runbooks import STEP_ACTION, load_index
 
+    h = catalogue(_HEADINGS, lang)
     try:
         book = load_index().plan(ticket.check_id, ticket.klass)
     except PatrolError as exc:
-        return None, [f"  plan: cannot be read: {escape(str(exc))}"]
+        return None, [f"  {h['plan']}: {h['plan_unread']}: {escape(str(exc))}"]
     if book is None:
-        return None, ["  plan: none (no runbook for its check or class)"]
+        return None, [f"  {h['plan']}: {h['plan_none']}"]
     done = [e for e in events if e.action == STEP_ACTION]
-    lines = [f"  plan [bold]{book.id}[/] {escape(book.title.in_(lang))} · escalation {escape(book.escalation.contact)}"
-             + (f" after {book.escalation.after}" if book.escalation.after else "")]  # fmt: skip
+    after = f" {h['after']} {book.escalation.after}" if book.escalation.after else ""
+    lines = [f"  {h['plan']} [bold]{book.id}[/] {escape(book.title.in_(lang))} · {h['escalate_to']} "
+             f"{escape(book.escalation.contact)}{after}"]
     lines += [f"    {escape(s.label(lang))}" for s in book.steps()]
-    lines += [f"  step done {e.at:%Y-%m-%d %H:%M} by {escape(e.actor)}: {escape(e.note)}" for e in done]
+    lines += ["  " + h["step_done"].format(at=f"{e.at:%Y-%m-%d %H:%M}", by=escape(e.actor), note=escape(e.note))
+              for e in done]
     data = {"id": book.id, "title": book.title.in_(lang), "steps": [s.label(lang) for s in book.steps()],
             "escalation": book.escalation.model_dump(), "playbook": book.playbook,
             "steps_done": [{"at": e.at.isoformat(), "by": e.actor, "note": e.note} for e in done]}  # fmt: skip

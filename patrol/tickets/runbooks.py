@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from patrol.errors import ProfileError
+from patrol.i18n import is_zh, pick, zh_text
 from patrol.models import utcnow
 from patrol.paths import PROFILES_DIR
 from patrol.store import Store
@@ -55,7 +56,8 @@ class Text(_Strict):
     zh: str = Field(min_length=1)
 
     def in_(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        """The text in ``lang`` (``en``, ``zh-Hans``, ``zh-Hant``; ``zh`` is ``zh-Hans``)."""
+        return pick(self.en, self.zh, lang)
 
 
 class Escalation(_Strict):
@@ -99,8 +101,10 @@ class Step:
     text: Text
 
     def label(self, lang: str = "en") -> str:
-        phase = {"immediate": "立即處置", "resolution": "解決"}[self.phase] if lang == "zh" else self.phase
-        return f"step {self.number} ({phase}): {self.text.in_(lang)}"
+        if is_zh(lang):
+            phase = zh_text({"immediate": "立即處置", "resolution": "解決"}[self.phase], lang)
+            return zh_text(f"第 {self.number} 步（{phase}）：", lang) + self.text.in_(lang)
+        return f"step {self.number} ({self.phase}): {self.text.in_(lang)}"
 
 
 def _load_one(path: Path) -> Runbook:

@@ -100,7 +100,7 @@ def test_a_changed_setting_is_drift_from_the_approved_baseline(pg_pair: tuple[Se
         psql(pg_pair[0], "ALTER SYSTEM RESET work_mem")
         psql(pg_pair[0], "SELECT pg_reload_conf()")
     assert drift.returncode in (0, 1), drift.stdout + drift.stderr
-    items = json.loads(drift.stdout)
+    items = json.loads(drift.stdout)["findings"]
     text = json.dumps(items)
     assert items and all(i["host"] == "pg-main" for i in items)
     assert "work_mem = 4MB" in text and "work_mem = 8MB" in text, text

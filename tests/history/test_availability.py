@@ -106,7 +106,7 @@ def test_missed_target_is_a_proposal(home: Path) -> None:
 
 
 @pytest.mark.parametrize(("lang", "heading", "missed"), [("en", "## Availability by group", "| no |"),
-                                                         ("zh", "## 各群組可用率", "| 未達標 |")])  # fmt: skip
+                                                         ("zh-Hant", "## 各群組可用率", "| 未達標 |")])  # fmt: skip
 def test_monthly_report_has_the_availability_section(home: Path, tmp_path: Path, lang: str, heading: str,
                                                      missed: str) -> None:  # fmt: skip
     out = tmp_path / f"period-{lang}.md"

@@ -58,8 +58,11 @@ def _strings(value: object, key: str = "") -> Iterator[str]:
 
 
 def device_words() -> frozenset[str]:
-    """Every word of the lab's device data (facts, descriptions, names, users …): shown as it is."""
+    """Every word of the lab's device data (facts, descriptions, names, users …) and of its inventory
+    group names (the availability table names groups): shown as they are."""
     texts = [t for p in LAB_FIXTURES.glob("*.json") for t in _strings(json.loads(p.read_text())["snapshot"] or {})]
+    for p in LAB_FIXTURES.glob("*.json"):
+        texts += [str(g) for g in (json.loads(p.read_text()).get("host") or {}).get("groups") or []]
     return frozenset(w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", t))
 #: Characters only one script uses (Traditional | Simplified), one pair per line of the glossary.
 TRADITIONAL_ONLY = set("網儲務設檢報單態將據")

@@ -53,7 +53,7 @@ def test_list_and_show(patrol_cli: PatrolCLI) -> None:
     rows = {r["id"]: r for r in json.loads(listed.stdout)}
     assert rows["disk-full"]["checks"] == ["host.fs.used_critical", "host.fs.used_urgent"]
     assert rows["fault-triage"]["ticket_classes"] == ["defect"] and rows["disk-full"]["last_drill"] is None
-    shown = patrol_cli("runbook", "show", "app-5xx", "--lang", "zh")
+    shown = patrol_cli("runbook", "show", "app-5xx", "--lang", "zh-Hant")
     assert shown.code == 0, shown.output
     assert "業務應用回應伺服器錯誤" in shown.stdout and "立即處置步驟:" in shown.stdout
     assert "  3. 重新啟動失敗的應用服務（關聯劇本）" in shown.stdout and "app-oncall@example.net" in shown.stdout
@@ -114,7 +114,7 @@ def test_desk_tickets_get_their_class_plan(patrol_cli: PatrolCLI) -> None:
     assert refused.code == 2 and "ticket 2 has no plan" in refused.stderr
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", ["en", "zh-Hant"])
 def test_monthly_report_groups_incidents_by_plan(incident: tuple[PatrolCLI, int], tmp_path: Path, lang: str) -> None:
     cli, _ = incident
     out = tmp_path / "period.md"
