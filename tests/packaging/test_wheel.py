@@ -164,10 +164,10 @@ def test_the_lab_demo_from_an_unrelated_folder(installed: Installed) -> None:
         assert (demo / ".patrol" / "patrol.db").is_file()
         found = json.loads(installed.patrol("findings", "--json", cwd=demo).stdout)
         assert {f["domain"] for f in found} == {"network", "security", "host", "storage"}
-        [telnet] = [f for f in found if f["check_id"] == "net.telnet.disabled"]
+        [telnet] = [f for f in found if f["check_id"] == "net.telnet.disabled" and f["host"] == "core-sw1"]
         assert telnet["title_en"] == "No telnet (ours)", "./inspect overrides the shipped profiles"
         tickets = json.loads(installed.patrol("tickets", "--json", cwd=demo).stdout)
-        [ticket] = [t["id"] for t in tickets if t["check_id"] == "net.telnet.disabled"]
+        [ticket] = [t["id"] for t in tickets if t["check_id"] == "net.telnet.disabled" and t["host"] == "core-sw1"]
         preview = installed.patrol("remediate", str(ticket), "--check", "--vault-password-file",
                                    "inventory/vault-password.txt", cwd=demo)  # fmt: skip
         assert preview.returncode == 0, preview.stdout + preview.stderr
@@ -177,8 +177,8 @@ def test_the_lab_demo_from_an_unrelated_folder(installed: Installed) -> None:
                                    "demo/inventory/vault-password.txt", cwd=elsewhere)  # fmt: skip
         assert shipped.returncode == 0, shipped.stdout + shipped.stderr
         found = json.loads(installed.patrol("findings", "--json", "--host", "core-sw1", cwd=elsewhere).stdout)
-        [telnet] = [f for f in found if f["check_id"] == "net.telnet.disabled"]
-        assert telnet["title_en"] == "Telnet management is disabled", "no ./inspect here: the shipped profiles"
+        [telnet] = [f for f in found if f["check_id"] == "net.telnet.disabled" and f["host"] == "core-sw1"]
+        assert telnet["title_en"] == "Telnet management is enabled; it must be disabled", "no ./inspect: shipped"
     finally:
         down = installed.patrol("lab", "down", cwd=elsewhere)
     assert down.returncode == 0 and "lab stopped" in down.stdout, down.stdout + down.stderr
