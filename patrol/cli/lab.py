@@ -60,6 +60,8 @@ def lab_status_cmd(as_json: bool) -> None:
 
 
 def _print_lab(status: Any) -> None:
+    from patrol.lab.manager import probe_name
+
     table = Table(title=f"lab (pid {status.pid})")
     for column in ("host", "kind", "endpoint", "state"):
         table.add_column(column)
@@ -69,7 +71,7 @@ def _print_lab(status: Any) -> None:
             f"[yellow]skipped: {e.skipped}[/]"
             if e.skipped
             else ("[green]up[/]" if e.host in status.reachable
-                  else f"[red]down[/] (no {'SNMP answer' if e.proto == 'udp' else 'SSH banner'})")
+                  else f"[red]down[/] (no {probe_name(e)})")
         )
         if health.get("dead"):
             state += f" [red]given up: {escape(str(health['dead']))}[/]"

@@ -72,11 +72,13 @@ _HEADINGS = {
     "en": {"symptoms": "Symptoms", "prevention": "Prevention", "immediate": "Immediate steps",
            "resolution": "Resolution steps", "escalation": "Escalation", "playbook": "Linked playbook",
            "checks": "Linked checks", "classes": "Ticket classes", "drills": "Drills", "after": "after",
-           "plan": "plan", "escalate_to": "escalation", "plan_none": "none (no runbook for its check or class)", "plan_unread": "cannot be read",
+           "plan": "plan", "escalate_to": "escalation", "plan_none": "none (no runbook for its check or class)",
+           "plan_unread": "cannot be read",
            "step_done": "step done {at} by {by}: {note}"},
     "zh": {"symptoms": "故障現象", "prevention": "預防措施", "immediate": "立即處置步驟", "resolution": "解決步驟",
            "escalation": "上報聯絡人", "playbook": "關聯修復劇本", "checks": "關聯檢查項", "classes": "工單類別",
-           "drills": "演練記錄", "after": "逾時", "plan": "應急預案", "escalate_to": "上報", "plan_none": "無（其檢查項或類別沒有預案）",
+           "drills": "演練記錄", "after": "逾時", "plan": "應急預案", "escalate_to": "上報",
+           "plan_none": "無（其檢查項或類別沒有預案）",
            "plan_unread": "無法讀取", "step_done": "{at} 由 {by} 完成步驟：{note}"},
 }  # fmt: skip
 

@@ -24,6 +24,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -35,7 +36,7 @@ from typing import Any
 from patrol.errors import LabError
 from patrol.lab.base import STATE_DIR, Endpoint
 
-__all__ = ["LabStatus", "lab_down", "lab_status", "lab_up", "require_lab_extra"]
+__all__ = ["LabStatus", "lab_down", "lab_status", "lab_up", "probe_name", "require_lab_extra"]
 
 #: modules of the ``lab`` extra (``pip install 'patrol[lab]'``), checked before the daemon starts
 LAB_MODULES = ("fakenos", "snmpsim", "pysmi")
@@ -96,11 +97,58 @@ def _snmp_get(endpoint: Endpoint) -> bool:
         return False
 
 
+#: What each server kind answers first: (bytes patrol sends, prefixes of a live answer). SSH devices
+#: speak first (their banner); PostgreSQL answers an SSLRequest with S or N; MariaDB greets with a
+#: handshake packet; Redis answers PING (+PONG, or -NOAUTH: alive all the same); nginx answers HTTP.
+_PROBES: dict[str, tuple[bytes, tuple[bytes, ...]]] = {
+    "postgresql": (b"\x00\x00\x00\x08\x04\xd2\x16\x2f", (b"S", b"N")),
+    "mariadb": (b"", (b"",)),
+    "redis": (b"PING\r\n", (b"+PONG", b"-NOAUTH", b"-")),
+    "nginx-http": (b"HEAD / HTTP/1.0\r\n\r\n", (b"HTTP/",)),
+}
+
+
+def _answers(address: str, port: int, send: bytes, expect: tuple[bytes, ...], timeout: float = 2.0) -> bool:
+    """The server answers ``send`` with one of ``expect`` (any non-empty first bytes for ``b""``)."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            if send:
+                sock.sendall(send)
+            first = sock.recv(64)
+            return bool(first) and any(first.startswith(prefix) for prefix in expect)
+    except OSError:
+        return False
+
+
+def _tls_handshake(address: str, port: int, timeout: float = 2.0) -> bool:
+    """The server completes a TLS handshake (the lab's certificate is not judged here)."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as raw, context.wrap_socket(raw):
+            return True
+    except (OSError, ssl.SSLError):
+        return False
+
+
+def probe_name(endpoint: Endpoint) -> str:
+    """What a live device of this kind answers (``lab status`` says which answer was missing)."""
+    if endpoint.proto == "udp":
+        return "SNMP answer"
+    return {"postgresql": "PostgreSQL answer", "mariadb": "MariaDB greeting", "redis": "Redis answer",
+            "nginx-http": "HTTP answer", "nginx-https": "TLS handshake"}.get(endpoint.kind, "SSH banner")  # fmt: skip
+
+
 def _probe(endpoint: Endpoint) -> bool:
     if endpoint.skipped:
         return False
     if endpoint.proto == "udp":
         return _snmp_get(endpoint)
+    if endpoint.kind == "nginx-https":
+        return _tls_handshake(endpoint.address, endpoint.port)
+    if endpoint.kind in _PROBES:
+        return _answers(endpoint.address, endpoint.port, *_PROBES[endpoint.kind])
     return _ssh_banner(endpoint.address, endpoint.port)
 
 

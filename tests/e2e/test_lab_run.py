@@ -157,3 +157,16 @@ def test_killed_run_is_marked_aborted_by_the_next_command(patrol_cli: PatrolCLI)
     assert result.code == 0, result.output
     runs = json.loads(patrol_cli("runs", "--json").stdout)
     assert [r["status"] for r in runs[:2]] == ["completed", "aborted"]
+
+
+def test_lab_status_probes_each_kind_of_server_by_its_own_protocol(lab_run: tuple[PatrolCLI, Result]) -> None:
+    """SSH devices by their banner, SNMP agents by a GET, PostgreSQL/MariaDB/Redis/nginx by what they
+    answer first: every device the lab serves shows up (none is "down (no SSH banner)" for not speaking SSH)."""
+    cli, _ = lab_run
+    status = cli("lab", "status", "--json")
+    assert status.code == 0, status.output
+    served = [e for e in json.loads(status.stdout)["endpoints"] if not e["skipped"]]
+    assert {e["kind"] for e in served} >= {"fakenos:cisco_ios", "snmpsim"}
+    assert [e["host"] for e in served if not e["reachable"]] == [], served
+    shown = cli("lab", "status")
+    assert "no SSH banner" not in shown.stdout, shown.stdout
