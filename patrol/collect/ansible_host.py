@@ -182,7 +182,8 @@ def snapshot_from_module(host: str, gathered: Mapping[str, Any], res: Mapping[st
             "sshd": res.get("sshd", {}),
             "time_sync": res.get("time_sync", {}),
             "services": res.get("services", {}),
-        } | ({"nginx": _nginx(nginx)} if nginx else {}),
+        }
+        | ({"nginx": _nginx(nginx)} if nginx else {}),
         config=nginx.get("config") if nginx else None,
     )
 

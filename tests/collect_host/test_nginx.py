@@ -12,10 +12,16 @@ from pathlib import Path
 import pytest
 
 from patrol.checks import evaluate, load_profiles
+from patrol.drift.confdiff import diff_configs
+from patrol.drift.noise import LineNoise
+from patrol.drift.rules import Ordering
 from patrol.models import HostStatus, Outcome
 from patrol.paths import PROFILES_DIR
+from patrol.sanitize import scrub_result
 
 from .conftest import collect, linux_host
+
+TOKEN = "abcdEFGH1234secretTOKEN"
 
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
                                 reason="nginx is not installed (Debian package nginx-light or nginx)")  # fmt: skip
@@ -44,7 +50,11 @@ def _conf(directory: Path, extra: str) -> Path:
 
 
 def test_nginx_config_test_and_config_are_collected_and_checked(tmp_path: Path) -> None:
-    good = _conf(tmp_path / "good", "        location /api { proxy_pass http://127.0.0.1:18082; }")
+    good = _conf(
+        tmp_path / "good",
+        "        location /api {\n            proxy_pass http://127.0.0.1:18082;\n"
+        f'            proxy_set_header Authorization "Bearer {TOKEN}";\n        }}',
+    )
     bad = _conf(tmp_path / "bad", "        bogus_directive on;")
     python = f"ansible_python_interpreter={sys.executable}"
     inventory = tmp_path / "hosts.ini"
@@ -67,6 +77,15 @@ def test_nginx_config_test_and_config_are_collected_and_checked(tmp_path: Path) 
     assert ok.config is not None and f"# configuration file {good}:" in ok.config
     assert "proxy_pass http://127.0.0.1:18082;" in ok.config
     assert check("nginx-good")[0] is Outcome.PASS
+    stored = scrub_result(results["nginx-good"], b"k" * 32).snapshot  # what the runner stores
+    assert stored is not None and stored.config is not None and TOKEN not in stored.config
+    assert "proxy_pass http://127.0.0.1:18082;" in stored.config
+    changed = stored.config.replace("127.0.0.1:18082", "127.0.0.1:18083")
+    drift = diff_configs(stored.config, changed, "linux", LineNoise(), Ordering())
+    assert [(item.kind, item.text) for item in drift if "1808" in item.text] == [
+        ("removed", "proxy_pass http://127.0.0.1:18082"),
+        ("added", "proxy_pass http://127.0.0.1:18083"),
+    ]  # drift baselines the nginx configuration
 
     broken = results["nginx-bad"].snapshot
     assert broken is not None and broken.extra["nginx"]["test_ok"] is False
