@@ -56,6 +56,19 @@ options:
     type: list
     elements: path
     default: []
+  nginx:
+    description:
+      - C(auto) reports nginx when its binary is on the PATH and its configuration file exists;
+        C(yes) always (a missing binary is reported as a failed test), C(no) never.
+    type: str
+    choices: [auto, "yes", "no"]
+    default: auto
+  nginx_conf:
+    description:
+      - nginx configuration file to test (C(nginx -t -c FILE)) and dump (C(nginx -T -c FILE)).
+        When omitted, nginx's own default (/etc/nginx/nginx.conf).
+    type: path
+    required: false
   skip_fstypes:
     description:
       - Extra filesystem types to leave out of the disk report (pseudo filesystems are always left out).
@@ -454,6 +467,33 @@ def certificate(path: str) -> Json:
 # ---- module --------------------------------------------------------------------------------
 
 
+# ---- nginx ----------------------------------------------------------------------------------
+
+NGINX_DEFAULT_CONF = "/etc/nginx/nginx.conf"
+
+
+def nginx(mode: str, conf: str | None) -> Json | None:
+    """``nginx -t`` (test_ok, test_output: its last error line or the success line) and ``nginx -T``
+    (config: the whole configuration as nginx read it), or None when nginx is not inspected here."""
+    binary = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx")
+                                            if os.access(p, os.X_OK)), None)  # fmt: skip
+    if mode == "no" or (mode == "auto" and (binary is None or not os.path.isfile(conf or NGINX_DEFAULT_CONF))):
+        return None
+    if binary is None:
+        return {"present": False, "test_ok": False, "test_output": "nginx is not installed", "config": None}
+    conf_args = ["-c", conf] if conf else []
+    try:
+        test = subprocess.run([binary, "-t", *conf_args], capture_output=True, text=True, timeout=15, check=False)
+        dump = subprocess.run([binary, "-T", *conf_args], capture_output=True, text=True, timeout=15, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return {"present": True, "test_ok": False, "test_output": str(exc), "config": None}
+    lines = [line for line in (test.stderr + test.stdout).splitlines() if line.strip()]
+    errors = [line for line in lines if "[emerg]" in line or "[alert]" in line or "[crit]" in line]
+    output = (errors[0] if errors else lines[-1] if lines else "").strip()
+    return {"present": True, "test_ok": test.returncode == 0, "test_output": output,
+            "config": dump.stdout if dump.returncode == 0 and dump.stdout.strip() else None}  # fmt: skip
+
+
 def gather(params: Json) -> Json:
     sshd_path = params["sshd_config"] or "/etc/ssh/sshd_config"
     return {
@@ -467,6 +507,7 @@ def gather(params: Json) -> Json:
         "services": services(),
         "time_sync": time_sync(),
         "certificates": [certificate(os.path.normpath(path)) for path in params["cert_files"]],
+        "nginx": nginx(params["nginx"], params["nginx_conf"]),
     }
 
 
@@ -477,6 +518,8 @@ def main() -> None:
             "passwd_file": {"type": "path", "required": False, "no_log": False},
             "cert_files": {"type": "list", "elements": "path", "default": []},
             "skip_fstypes": {"type": "list", "elements": "str", "default": []},
+            "nginx": {"type": "str", "choices": ["auto", "yes", "no"], "default": "auto"},
+            "nginx_conf": {"type": "path", "required": False},
         },
         supports_check_mode=True,
     )

@@ -29,7 +29,10 @@ SSH host keys are checked by OpenSSH per ``patrol_host_key_checking`` against pa
 ``host_key_unknown`` with both fingerprints, never ``unreachable``.
 
 ``security.failed_services`` is set only where systemd answers, ``ntp_synced`` only when a
-time source answered, the ``ssh_*`` keys only when an sshd configuration exists.
+time source answered, the ``ssh_*`` keys only when an sshd configuration exists. Where nginx is
+inspected (installed and configured, or ``patrol_nginx`` / ``patrol_nginx_conf`` set) ``extra.nginx``
+is ``{"present", "test_ok", "test_output", "test_errors"}`` (``nginx -t``) and ``config`` is ``nginx -T``'s output, so
+drift baselines the nginx configuration like a device's.
 """
 
 from __future__ import annotations
@@ -150,10 +153,19 @@ def _security(res: Mapping[str, Any]) -> dict[str, Any]:
     return security
 
 
+def _nginx(nginx: Mapping[str, Any]) -> dict[str, Any]:
+    """``extra.nginx``: the ``nginx -t`` result; ``test_errors`` lists its error line when it failed."""
+    ok = bool(nginx.get("test_ok"))
+    output = str(nginx.get("test_output") or "")
+    return {"present": nginx.get("present"), "test_ok": ok, "test_output": output,
+            "test_errors": [] if ok else [output or "nginx -t failed"]}  # fmt: skip
+
+
 def snapshot_from_module(host: str, gathered: Mapping[str, Any], res: Mapping[str, Any]) -> Snapshot:
     """Build ``host``'s snapshot from the setup facts and the ``patrol_host_facts`` result."""
     facts = _strip_prefix(gathered)
     machine = res.get("machine", {})
+    nginx = res.get("nginx")
     return Snapshot(
         host=host,
         device_class=DeviceClass.HOST,
@@ -170,7 +182,9 @@ def snapshot_from_module(host: str, gathered: Mapping[str, Any], res: Mapping[st
             "sshd": res.get("sshd", {}),
             "time_sync": res.get("time_sync", {}),
             "services": res.get("services", {}),
-        },
+        }
+        | ({"nginx": _nginx(nginx)} if nginx else {}),
+        config=nginx.get("config") if nginx else None,
     )
 
 

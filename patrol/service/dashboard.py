@@ -50,6 +50,7 @@ from patrol.service.views import (
     chart_alts,
     check_history,
     finding_tickets,
+    fleet_availability,
     fleet_charts,
     host_drift,  # fmt: skip
     run_progress,
@@ -172,9 +173,10 @@ def _fleet(request: Request, who: TokenInfo) -> HTMLResponse:
         counts[f.host] = counts.get(f.host, 0) + 1
     lang = _lang(request)
     charts = fleet_charts(store, _state(request).contract, lang)
+    avail = fleet_availability(store, _state(request).contract)
     progress = run_progress(runs[0], hosts) if runs and runs[0].status is RunStatus.RUNNING else None
     return _page(request, "fleet.html", who, runs=runs, last=runs[0] if runs else None, hosts=hosts,
-                 counts=counts, trend_chart=trend_chart(runs, words(lang), Tr(lang).value), charts=charts,
+                 counts=counts, trend_chart=trend_chart(runs, words(lang), Tr(lang).value), charts=charts, avail=avail,
                  alts=chart_alts(lang),
                  periods=_periods(), run_formats=RUN_FORMATS, period_formats=PERIOD_FORMATS, progress=progress,
                  refresh=REFRESH_RUNNING if progress else REFRESH_SECONDS)  # fmt: skip

@@ -26,6 +26,9 @@ _EN = {
     "at": "When (UTC)", "actor": "Who", "action": "Action", "first_seen": "First seen", "last_seen": "Last seen",
     "occurrences": "Occurrences", "assignee": "Assignee", "ticket_missing": "No such ticket.",
     "description": "Description", "runs_seen": "Runs",
+    "availability": "Availability by group", "group": "Group", "healthy": "Healthy", "degraded": "Degraded",
+    "unknown": "Unknown", "target": "Target (%)", "met": "Met", "target_met": "met", "target_missed": "missed",
+    "no_target": "no target",
 }
 _ZH = {
     "filter": "篩選…", "filter_label": "篩選行", "sort_hint": "點擊列標題排序",
@@ -38,6 +41,9 @@ _ZH = {
     "at": "時間 (UTC)", "actor": "操作人", "action": "操作", "first_seen": "首次發現", "last_seen": "最近發現",
     "occurrences": "出現次數", "assignee": "處理人", "ticket_missing": "沒有此工單。",
     "description": "描述", "runs_seen": "巡檢",
+    "availability": "各群組可用率", "group": "群組", "healthy": "正常", "degraded": "降級",
+    "unknown": "未知", "target": "目標 (%)", "met": "達標", "target_met": "達標", "target_missed": "未達標",
+    "no_target": "無目標",
 }
 # fmt: on
 

@@ -54,6 +54,7 @@ __all__ = [
     "chart_alts",
     "check_history",
     "finding_tickets",
+    "fleet_availability",
     "fleet_charts",
     "host_drift",
     "run_progress",
@@ -64,7 +65,7 @@ log = logging.getLogger(__name__)
 
 CHART_SECONDS = 60.0
 TREND_DAYS = 90
-CAPACITY_METRICS = ("storage", "memory", "interface")
+CAPACITY_METRICS = ("storage", "memory", "interface", "database", "connections")
 
 
 @dataclass
@@ -158,6 +159,24 @@ def fleet_charts(store: Store, contract: ServiceContract, lang: str, cache: TtlC
     """``{"compliance": data-URI | None, "opened_resolved": data-URI | None, "error": None | why}``, per language."""
     compute = _guarded(lambda: _fleet_charts(store, contract, lang))
     result: dict[str, Any] = cache.get(("fleet", id(store), lang), compute)
+    return result
+
+
+def _availability(store: Store, contract: ServiceContract) -> list[dict[str, Any]]:
+    from patrol.history.availability import availability
+    from patrol.history.frames import load_history
+
+    frame = availability(load_history(store, utcnow() - timedelta(days=TREND_DAYS)), "group",
+                         contract.availability_targets)  # fmt: skip
+    out = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in out.to_dict(orient="records")]
+
+
+def fleet_availability(store: Store, contract: ServiceContract, cache: TtlCache = _CHARTS) -> dict[str, Any]:
+    """``{"rows": [{"key", "runs", "healthy", "degraded", "unknown", "percent", "target", "met"} …], "error"}``:
+    availability per group over :data:`TREND_DAYS` days (:mod:`patrol.history.availability`)."""
+    compute = _guarded(lambda: {"rows": _availability(store, contract)})
+    result: dict[str, Any] = cache.get(("availability", id(store)), compute)
     return result
 
 
