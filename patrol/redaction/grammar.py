@@ -202,6 +202,8 @@ SNMP = (
     ),
 )
 GENERIC = (
+    # nginx (and shell-like) variables named like a secret: `set $api_key "k-…";`
+    Rule("nginx-set", ("pass", "pwd", "secret", "key", "token", "psk"), rf"\bset\s+\$(?:{SECRET_KEY})\s+" + V),
     Rule("url-credentials", ("url",), r"(?<![\w+.-])[a-z][a-z0-9+.-]{0,31}+://[^\s:/@]*:(?P<v>[^\s@/]+)@"),
     # key/value lines of INI, env files, YAML: an unquoted value runs to the end of the line
     Rule(

@@ -253,6 +253,8 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     ("linux", "legacy:ab01FAX.bQRSU:19700:0:99999:7:::", f"legacy:{R}:19700:0:99999:7:::"),
     ("linux", "locked:!$y$j9T$Yz$Abc:19700:0:99999:7:::", f"locked:!{R}:19700:0:99999:7:::"),
     ("linux", "rocommunity LinuxComm default", f"rocommunity {R} default"),
+    ("linux", '    set $api_key "k-1234-secret";', f"    set $api_key {R};"),  # nginx variables
+    ("linux", "set $upstream_token abc123;", f"set $upstream_token {R};"),
     ("linux", "com2sec readonly default ComSec", f"com2sec readonly default {R}"),
     ("linux", 'createUser snmpv3 SHA "authpass1" AES "privpass1"', f"createUser snmpv3 SHA {R} AES {R}"),
     ("linux", "password: hunter2", f"password: {R}"),
@@ -291,6 +293,8 @@ SECRET_LINES: list[tuple[str, str, str]] = [
 
 #: Lines that hold no secret and must stay exactly as they are.
 ORDINARY_LINES: list[str] = [
+    "set $backend http://app;",
+    "set $password_mode strict;",
     "snmp-server location DC1 row 4",
     "snmp-server contact noc@example.com",
     "ip community-list standard CL1 permit 65000:100",
