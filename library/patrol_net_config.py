@@ -229,7 +229,7 @@ def _connect(module: AnsibleModule) -> Any:
             use_keys=False,
             allow_agent=False,
             ssh_config_file=None,
-            fast_cli=True,
+            fast_cli=p["platform"] != "hp_comware",  # as the Comware driver: its paging prompt arrives late
             ssh_strict=True,  # refuse, should the policy below not be in place
             auto_connect=False,
         )

@@ -45,13 +45,14 @@ _SINGLE_VALUED = (
 #: Sub-mode commands that take one value inside their block.
 _SINGLE_VALUED_CHILD = ("transport input ", "description ", "ip address ", "exec-timeout ", "login ")
 _SUB_MODES = {"interface": "config-if", "line": "config-line", "router": "config-router"}
-_END_LINES = ("end", ": end")
+_END_LINES = ("end", ": end", "return")
 
 
 class RunningConfig:
     """A device's running (and startup) configuration; thread-safe, shared by its sessions."""
 
-    def __init__(self, text: str, reject: Sequence[str] = ()) -> None:
+    def __init__(self, text: str, reject: Sequence[str] = (), negate: str = "no ") -> None:
+        self._negate = negate
         self._lines = text.replace("\r\n", "\n").rstrip("\n").split("\n") if text else []
         self._startup = list(self._lines)
         self._reject = [re.compile(pattern) for pattern in reject]
@@ -94,8 +95,10 @@ class RunningConfig:
         return [(s, e) for s, e in zip(starts, [*starts[1:], len(self._lines)], strict=True)]
 
     def _apply_top(self, line: str) -> None:
-        if line.startswith("no "):
-            target = line[3:].strip()
+        if self._negate == "undo " and self._apply_comware_global(line):
+            return
+        if line.startswith(self._negate):
+            target = line[len(self._negate) :].strip()
             for start, end in reversed(self._blocks()):
                 head = self._lines[start]
                 if head == target or head.startswith(target + " "):
@@ -107,6 +110,29 @@ class RunningConfig:
         if single:
             self._lines = [text for text in self._lines if not text.startswith(single)]
         self._lines.insert(self._insert_at(line), line)
+
+    def _apply_comware_global(self, line: str) -> bool:
+        """Comware's one-space indented global lines (``#`` sections); False: not one of them."""
+
+        def is_global(text: str) -> bool:
+            return text.startswith(" ") and not text.startswith("  ")
+
+        if line.startswith("undo "):
+            target = line[5:].strip()
+            hits = [
+                i
+                for i, t in enumerate(self._lines)
+                if is_global(t) and (t.strip() == target or t.strip().startswith(target + " "))
+            ]
+            self._lines = [t for i, t in enumerate(self._lines) if i not in hits]
+            return bool(hits)
+        words = line.split()[:2]
+        same = [i for i, t in enumerate(self._lines) if is_global(t) and t.split()[:2] == words]
+        if not same:
+            return False
+        if " " + line not in self._lines:
+            self._lines.insert(same[-1] + 1, " " + line)
+        return True
 
     def _insert_at(self, line: str) -> int:
         """After the last top-level line sharing the first two (else one) words, else before ``end``."""
@@ -128,8 +154,8 @@ class RunningConfig:
             block = (at, at + 1)
         start, end = block
         children = self._lines[start + 1 : end]
-        if line.startswith("no "):
-            target = line[3:].strip()
+        if line.startswith(self._negate):
+            target = line[len(self._negate) :].strip()
             children = [c for c in children if not (c.strip() == target or c.strip().startswith(target + " "))]
         elif " " + line not in children:
             single = next((p for p in _SINGLE_VALUED_CHILD if line.startswith(p)), None)
@@ -142,8 +168,9 @@ class RunningConfig:
 class ConfigShell(CMDShell):
     """FakeNOS' command shell plus an IOS-style configuration mode over a :class:`RunningConfig`."""
 
-    def __init__(self, *args: Any, running_config: RunningConfig, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, running_config: RunningConfig, comware: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._comware = comware  # Comware: system-view, [host] prompt, return/quit, save force
         self.prompt: str = self.prompt
         self.running_config = running_config
         self._mode: str | None = None  # None = exec; "config" or a sub-mode name
@@ -153,7 +180,10 @@ class ConfigShell(CMDShell):
     def _set_mode(self, mode: str | None, parent: str | None = None) -> None:
         self._mode, self._parent = mode, parent
         base = self.base_prompt
-        self.prompt = self._exec_prompt if mode is None else f"{base}({mode})#"
+        if mode is None:
+            self.prompt = self._exec_prompt
+        else:
+            self.prompt = f"[{base}]" if self._comware else f"{base}({mode})#"
 
     def default(self, line: str) -> bool:
         text = line.strip()
@@ -174,6 +204,8 @@ class ConfigShell(CMDShell):
 
     def _exec(self, text: str) -> str | None:
         """Output of an exec-mode command this shell handles itself; None to let FakeNOS answer."""
+        if self._comware:
+            return self._comware_exec(text)
         if not self.prompt.endswith("#"):
             return None
         if text in ("configure terminal", "conf t", "configure"):
@@ -189,7 +221,25 @@ class ConfigShell(CMDShell):
             return "Building configuration...\n[OK]"
         return None
 
+    def _comware_exec(self, text: str) -> str | None:
+        if text == "system-view":
+            self._exec_prompt = self.prompt
+            self._set_mode("config")
+            return "System View: return to User View with Ctrl+Z."
+        if text == "display current-configuration":
+            return self.running_config.text()
+        if text == "display saved-configuration":
+            return self.running_config.startup_text()
+        if text in ("save force", "save"):
+            self.running_config.save()
+            return "Validating file. Please wait...\nSaved the current configuration to mainboard device successfully."
+        return None
+
     def _configure(self, text: str) -> str:
+        if self._comware and text in ("return", "quit"):
+            text = "end"
+        if self._comware and text.startswith(("display ", "save")):  # Comware runs them in system view too
+            return self._comware_exec(text) or ""
         if text in ("end", "\x1a"):
             self._set_mode(None)
             return ""
@@ -212,10 +262,13 @@ def config_shell(
 ) -> tuple[type | None, dict[str, Any]]:
     """The shell class (None = FakeNOS' stock one) and its settings for fleet device ``name``.
 
-    The running configuration is seeded from the device's custom ``show running-config`` output.
+    The running configuration is seeded from the device's custom ``show running-config`` output
+    (``display current-configuration``: a Comware device, with ``system-view``/``undo``/``save force``).
     """
     if not enabled:
         return None, {"base_prompt": name}
-    seed = commands.get("show running-config", {}).get("output")
+    comware = "display current-configuration" in commands
+    seed = commands.get("display current-configuration" if comware else "show running-config", {}).get("output")
     text = seed() if callable(seed) else str(seed or "")
-    return ConfigShell, {"base_prompt": name, "running_config": RunningConfig(text, reject)}
+    running = RunningConfig(text, reject, negate="undo " if comware else "no ")
+    return ConfigShell, {"base_prompt": name, "running_config": running, "comware": comware}

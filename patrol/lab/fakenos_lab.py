@@ -53,6 +53,19 @@ _PRIVILEGED: dict[str, frozenset[str]] = {
 #: Platforms whose lab devices take configuration (``configure terminal``, ``write memory``) like the
 #: tests' remediation fleet (:mod:`patrol.lab.config_mode`), so the remediation playbooks apply to them.
 _CONFIG_MODE = frozenset({"cisco_ios", "arista_eos", "cisco_asa"})
+#: Commands netmiko's driver sends while preparing a session, per platform (FakeNOS lacks them):
+#: FortiOS asks for VDOMs, the release and the console output mode (``standard``: no paging to undo).
+_SESSION_COMMANDS: dict[str, dict[str, str]] = {
+    "fortinet": {
+        "get system status | grep Virtual": "Virtual domain configuration: disable",
+        "get system status | grep Version": "Version: FortiGate-60E-POE v7.4.1,build2463,230830 (GA.F)",
+        "get system console": "output              : standard",
+        "config system console": "",
+        "set output standard": "",
+        "set output more": "",
+        "end": "",
+    },
+}
 _UPTIME = re.compile(r"<<uptime=(\d+)d(\d+)h(\d+)m\|(.*?)>>")
 
 
@@ -81,6 +94,8 @@ LAB_SPECS: tuple[LabDeviceSpec, ...] = (
     LabDeviceSpec("pe-r1", "cisco_xr", 6007),
     LabDeviceSpec("acc-h3c1", "hp_comware", 6008),
     LabDeviceSpec("fw3", "checkpoint_gaia", 6013, security=True),
+    # FortiGate (seeded: telnet + http admin access, a v2c community)
+    LabDeviceSpec("fw4", "fortinet", 6014, security=True),
 )
 
 
@@ -126,6 +141,8 @@ def device_commands(name: str, platform: str, booted_at: float | None = None) ->
                                                    path.read_text(encoding="utf-8"), started)
         for path in files
     }
+    for command, text in _SESSION_COMMANDS.get(platform, {}).items():
+        commands.setdefault(command, {"output": text, "help": f"lab session set-up: {command}"})
     return commands
 
 

@@ -98,6 +98,9 @@ class FleetDevice:
 
 
 _NOS_CACHE: dict[str, Nos] = {}
+#: Platforms whose stock FakeNOS prompt a real device never shows and netmiko refuses: FakeNOS'
+#: FortiGate starts at ``host>``, netmiko's FortiOS driver wants ``host # ``.
+_INITIAL_PROMPTS = {"fortinet": "{base_prompt} # "}
 _NOS_LOCK = threading.Lock()
 
 
@@ -112,6 +115,7 @@ def shared_nos(platform: str) -> Nos:
                 known = ", ".join(sorted(nos_plugins))
                 raise LabError(f"FakeNOS has no platform {platform!r}; known platforms: {known}")
             _NOS_CACHE[platform] = _parse_nos(nos_plugins[platform])
+            _NOS_CACHE[platform].initial_prompt = _INITIAL_PROMPTS.get(platform, _NOS_CACHE[platform].initial_prompt)
         return _NOS_CACHE[platform]
 
 
@@ -315,6 +319,10 @@ class FleetSshServer(ParamikoSshServer):
     def connection_function(self, client: socket.socket, is_running: threading.Event) -> None:
         session = paramiko.Transport(client)
         session.set_log_channel(_TRANSPORT_LOG.name)
+        # No group-exchange: the server has no moduli to serve it (netmiko's FortiOS driver, limited
+        # to group14-sha1 and the group-exchange kexes, would pick one and be cut off at login).
+        options = session.get_security_options()
+        options.kex = tuple(k for k in options.kex if "group-exchange" not in k)
         with self._active_sessions_lock:
             self._active_sessions.add(session)
         try:

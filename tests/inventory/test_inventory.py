@@ -49,7 +49,7 @@ def test_lab_inventory_resolves_every_host_with_vault_secrets() -> None:
 @pytest.mark.parametrize(
     ("limit", "expected"),
     [
-        ("security", {"fw1", "fw2", "fw3"}),
+        ("security", {"fw1", "fw2", "fw3", "fw4"}),
         ("core-sw1", {"core-sw1"}),
         ("network:&core", {"core-sw1", "core-sw2"}),
     ],

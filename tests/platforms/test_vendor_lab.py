@@ -1,4 +1,4 @@
-"""The demo lab's NX-OS, IOS-XR, Comware and Gaia devices, collected over SSH from FakeNOS as in `make demo`:
+"""The demo lab's NX-OS, IOS-XR, Comware, Gaia and FortiGate devices, collected over SSH from FakeNOS as in `make demo`:
 each parses with its driver and fails exactly its seeded faults under the shipped profiles."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from patrol.models import Credentials, DeviceClass, Host, HostStatus, Outcome
 from patrol.paths import PROFILES_DIR
 from tests.conftest import free_ports
 
-NEW = ("dc-leaf1", "pe-r1", "acc-h3c1", "fw3")
+NEW = ("dc-leaf1", "pe-r1", "acc-h3c1", "fw3", "fw4")
 SEEDED = {
     "dc-leaf1": ["net.snmp.v3_only", "net.telnet.disabled"],
     "pe-r1": ["net.os_version.cisco_xr"],
@@ -28,6 +28,7 @@ SEEDED = {
         "net.telnet.disabled",
     ],
     "fw3": ["sec.telnet.disabled"],
+    "fw4": ["sec.http.disabled", "sec.snmp.v3_only", "sec.telnet.disabled"],
 }
 LAB_VARS = {"patrol_expected_ntp_servers": ["192.0.2.123", "192.0.2.124"]}
 

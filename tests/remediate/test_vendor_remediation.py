@@ -1,8 +1,9 @@
 """NTP and syslog remediation on NX-OS, IOS-XR and Comware.
 
 NX-OS: the shipped playbooks run (ansible-runner) against a FakeNOS ``cisco_nxos`` device with an
-emulated config mode, then again (idempotent). IOS-XR and Comware: patrol_net_config's planning
-on their recorded configurations (XR's ``ntp`` section, Comware's ``#`` sections and ``undo``).
+emulated config mode, then again (idempotent). Comware: ntp_servers.yml applied to a FakeNOS
+``hp_comware`` device (system-view, ``undo``, save force), then rolled back. IOS-XR, and Comware on a
+recorded configuration: patrol_net_config's planning (XR's ``ntp`` section, Comware's ``#`` sections).
 """
 
 from __future__ import annotations
@@ -122,3 +123,56 @@ def test_xr_ntp_servers_live_in_the_ntp_section_and_are_committed() -> None:
     syslog = NET_CONFIG.scoped_lines(config, [], NET_CONFIG.re.compile(r"^logging (\d|[0-9a-fA-F]*:)"), [], "cisco_xr")
     assert syslog == ["logging 192.0.2.50 vrf default severity info", "logging 192.0.2.51 vrf MGMT severity info"]
     assert "cisco_xr" in NET_CONFIG.COMMIT and "hp_comware" in NET_CONFIG.NETMIKO_TYPES
+
+
+COMWARE_CONFIG = """#
+ sysname cw1
+#
+ ntp-service enable
+ ntp-service unicast-server 192.0.2.99
+#
+ info-center loghost 192.0.2.77
+#
+interface M-GigabitEthernet0/0/0
+ ip address 10.1.100.31 255.255.255.0
+#
+return"""
+
+
+@pytest.fixture(scope="module")
+def comware(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Path]]:
+    (port,) = free_ports(1)
+    commands = {"display current-configuration": {"output": COMWARE_CONFIG}}
+    fleet = start_fleet([FleetDevice("cw1", "hp_comware", port, USER, PASSWORD, config_mode=True, commands=commands)])
+    inventory = tmp_path_factory.mktemp("cw-inventory") / "hosts.yml"
+    inventory.write_text(
+        f"all:\n  hosts:\n    cw1:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n"
+        f"      ansible_user: {USER}\n      ansible_password: {PASSWORD}\n      patrol_platform: hp_comware\n"
+        "      patrol_host_key_checking: 'off'\n"
+    )
+    yield fleet, inventory
+    fleet.stop()
+
+
+def test_comware_ntp_servers_are_set_with_undo_saved_and_rolled_back(
+    comware: tuple[Fleet, Path], tmp_path: Path
+) -> None:
+    fleet, inventory = comware
+    config = fleet.running_config("cw1")
+    before = config.text()
+    ntp = _play(inventory, "ntp_servers.yml", {"ntp_servers": ["192.0.2.1", "192.0.2.2"]}, tmp_path / "1")
+    assert ntp["commands"] == [
+        "ntp-service unicast-server 192.0.2.1",
+        "ntp-service unicast-server 192.0.2.2",
+        "undo ntp-service unicast-server 192.0.2.99",
+    ]
+    assert ntp["saved"] is True
+    lines = config.text().split("\n")
+    assert [line for line in lines if "unicast-server" in line] == [
+        " ntp-service unicast-server 192.0.2.1",
+        " ntp-service unicast-server 192.0.2.2",
+    ]
+    assert config.startup_text() == config.text(), "saved (save force)"
+    restore = {"patrol_restore": {"cw1": [ntp["backup"]]}}
+    _play(inventory, "ntp_servers.yml", restore, tmp_path / "2")
+    assert config.text() == before, "rolled back (patrol_restore with the returned backup)"
