@@ -23,7 +23,7 @@ install: $(STAMP)
 
 # Debian packages the lab and the tests use (sshd hosts, network namespaces, headless Chromium).
 system-deps:
-	@missing=""; for c in sshd:openssh-server ip:iproute2 openssl:openssl chromium:chromium pg_ctlcluster:postgresql mariadbd:mariadb-server redis-server:redis-server; do \
+	@missing=""; for c in sshd:openssh-server ip:iproute2 openssl:openssl chromium:chromium pg_ctlcluster:postgresql mariadbd:mariadb-server redis-server:redis-server nginx:nginx; do \
 	  command -v $${c%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${c%%:*} ] || missing="$$missing $${c#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
